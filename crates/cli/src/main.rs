@@ -1,1 +1,82 @@
-fn main() {}
+//! The `vigil` command: argument parsing and glue. All real work lives in the library crates.
+
+mod cmd;
+mod input;
+mod quarantine;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// vigil: find and disrupt violent-extremist propaganda and recruitment networks.
+#[derive(Parser, Debug)]
+#[command(name = "vigil", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read platform data into the store (SQLite by default)
+    Ingest(cmd::ingest::Args),
+    /// Stream enriched native NDJSON to stdout without touching any store
+    Scan(cmd::scan::Args),
+    /// Print counts per platform and kind
+    Stats(cmd::stats::Args),
+}
+
+/// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
+pub enum Outcome {
+    Clean,
+    Quarantined,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Ingest(a) => cmd::ingest::run(a),
+        Command::Scan(a) => cmd::scan::run(a),
+        Command::Stats(a) => cmd::stats::run(a),
+    };
+    match r {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Quarantined) => ExitCode::from(3),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            if let Some(u) = e.downcast_ref::<UsageError>() {
+                eprintln!("vigil: {u}");
+                return ExitCode::from(2);
+            }
+            eprintln!("vigil: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A mistake in how vigil was called (exit 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Where the database lives: `--db`, else `VIGIL_DB`, else `./vigil.db`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// SQLite database path
+    #[arg(long, env = "VIGIL_DB", default_value = "vigil.db")]
+    pub db: PathBuf,
+}

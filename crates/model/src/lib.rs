@@ -148,13 +148,14 @@ impl AccountStatus {
 }
 
 /// An account, page, community or channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// Stable id, `platform:native_id`.
     pub id: String,
     pub platform: Platform,
-    #[serde(default)]
+    /// Named `account_type` on the wire: `kind` is the record tag in native NDJSON.
+    #[serde(default, rename = "account_type")]
     pub kind: AccountKind,
     /// The handle without `@` (screen name, username, channel link name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,7 +209,7 @@ pub enum MediaKind {
 }
 
 /// An image, video or file attached to a post.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Media {
     #[serde(default)]
@@ -250,7 +251,7 @@ impl Media {
 }
 
 /// A post, tweet, wall item or channel message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Post {
     /// Stable id, `platform:native_id`.
@@ -337,7 +338,7 @@ impl EnforcementAction {
 }
 
 /// An enforcement event, such as a suspension, as the platform recorded it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Enforcement {
     pub platform: Platform,

@@ -1,1 +1,75 @@
-//! vigil-store
+//! vigil's storage layer. This is the only crate that speaks SQL: everything else sees the
+//! [`Store`] trait, so a PostgreSQL backend can be added without touching the detectors.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use serde::Serialize;
+use vigil_model::Record;
+
+/// Storage failures. Bad input never reaches here: adapters quarantine it first.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened, migrated or written.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// The database was written by a newer vigil.
+    #[error("database schema version {found} is newer than this vigil understands ({known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("encoding: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// What one batch write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteStats {
+    /// Rows that did not exist before.
+    pub inserted: u64,
+    /// Existing rows whose content changed (a re-crawl with new counts, a merged profile).
+    pub updated: u64,
+    /// Records identical to what was stored: re-ingesting the same file lands here.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for WriteStats {
+    fn add_assign(&mut self, o: WriteStats) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// Counts per platform and kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub platforms: Vec<PlatformStats>,
+    pub ingest_runs: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PlatformStats {
+    pub platform: String,
+    pub accounts: u64,
+    pub posts: u64,
+    pub media: u64,
+    pub enforcement: u64,
+}
+
+/// A record and the place it was read from (`FILE:LINE`).
+pub struct Sourced {
+    pub record: Record,
+    pub source: String,
+}
+
+/// The storage seam. Detectors and the CLI program against this; backends implement it.
+pub trait Store: Send {
+    /// Write a batch in one transaction. Idempotent: writing the same records again changes nothing.
+    fn write_batch(&mut self, batch: &[Sourced]) -> Result<WriteStats, StoreError>;
+    /// Counts per platform and kind.
+    fn stats(&self) -> Result<Stats, StoreError>;
+    /// Record the start of an ingest run; returns its id.
+    fn begin_run(&mut self, inputs: &[String]) -> Result<i64, StoreError>;
+    /// Record the end of an ingest run with its summary.
+    fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError>;
+}

@@ -1,0 +1,153 @@
+//! `vigil ingest`: read platform data into the store, parsing on one thread and writing
+//! batched transactions on another.
+
+use crate::input::{self, ReadArgs, RunSummary};
+use crate::quarantine::Quarantine;
+use crate::{DbArgs, Outcome};
+use anyhow::{anyhow, Context, Result};
+use std::sync::mpsc;
+use vigil_store::{Sourced, SqliteStore, Store, WriteStats};
+
+/// Read platform data into the store
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Records per transaction
+    #[arg(long, default_value_t = 8192)]
+    pub batch: usize,
+}
+
+pub fn run(a: Args) -> Result<Outcome> {
+    let inputs = input::expand(&a.read.inputs)?;
+    let qpath = a
+        .read
+        .quarantine
+        .clone()
+        .unwrap_or_else(|| beside(&a.db.db, "quarantine.ndjson"));
+    let mut q = Quarantine::new(qpath, a.read.quiet);
+    let mut store = SqliteStore::open(&a.db.db)
+        .with_context(|| format!("opening database {}", a.db.db.display()))?;
+    let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
+    let run_id = store.begin_run(&names)?;
+    let batch_size = a.batch.max(1);
+
+    // The writer thread owns the store; the reader sends it full batches.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Sourced>>(4);
+    let writer = std::thread::spawn(move || -> Result<(SqliteStore, WriteStats)> {
+        let mut total = WriteStats::default();
+        for batch in rx {
+            total += store.write_batch(&batch)?;
+        }
+        Ok((store, total))
+    });
+    let pb = input::progress_bar(&a.read, &inputs);
+    let mut batch = Vec::with_capacity(batch_size);
+    let mut send_failed = false;
+    let summary = input::read_all(
+        &a.read,
+        &inputs,
+        &mut q,
+        |rec, place| {
+            batch.push(Sourced {
+                record: rec,
+                source: format!("{}:{}", place.file, place.line),
+            });
+            if batch.len() >= batch_size && !send_failed {
+                send_failed = tx
+                    .send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(batch_size),
+                    ))
+                    .is_err();
+            }
+        },
+        &mut |n| {
+            if let Some(pb) = &pb {
+                pb.inc(n)
+            }
+        },
+    );
+    if !batch.is_empty() && !send_failed {
+        let _ = tx.send(batch);
+    }
+    drop(tx);
+    let written = writer
+        .join()
+        .map_err(|_| anyhow!("database writer panicked"))?;
+    let (mut store, written) = written?;
+    let summary = summary?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    q.flush()?;
+    store.finish_run(
+        run_id,
+        &serde_json::json!({ "read": &summary.totals, "written": written }),
+    )?;
+    report(&a.read, &summary, Some(written), &q)?;
+    Ok(if q.count > 0 {
+        Outcome::Quarantined
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// `vigil.db` → `vigil.quarantine.ndjson`, beside it.
+pub fn beside(db: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let stem = db.file_stem().and_then(|s| s.to_str()).unwrap_or("vigil");
+    db.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// The end-of-run summary on stderr (or stdout as JSON with `--json`).
+pub fn report(
+    args: &ReadArgs,
+    s: &RunSummary,
+    written: Option<WriteStats>,
+    q: &Quarantine,
+) -> Result<()> {
+    if args.json {
+        let v = serde_json::json!({
+            "inputs": s.inputs,
+            "totals": s.totals,
+            "written": written,
+            "quarantine": if q.count > 0 { Some(q.path().display().to_string()) } else { None },
+        });
+        // For scan, stdout carries records, so the summary goes to stderr.
+        match written {
+            Some(_) => println!("{}", serde_json::to_string_pretty(&v)?),
+            None => eprintln!("{}", serde_json::to_string(&v)?),
+        }
+        return Ok(());
+    }
+    if args.quiet {
+        return Ok(());
+    }
+    let t = &s.totals;
+    eprintln!(
+        "read {} records ({} posts, {} accounts, {} enforcement) from {} input(s); {} duplicates dropped, {} skipped",
+        t.records,
+        t.posts,
+        t.accounts,
+        t.enforcement,
+        s.inputs.len(),
+        t.duplicates,
+        t.skipped
+    );
+    if let Some(w) = written {
+        eprintln!(
+            "stored: {} new, {} updated, {} unchanged",
+            w.inserted, w.updated, w.unchanged
+        );
+    }
+    if q.count > 0 {
+        eprintln!(
+            "quarantined {} bad record(s) to {}",
+            q.count,
+            q.path().display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! One module per `vigil` subcommand.
+
+pub mod ingest;
+pub mod scan;
+pub mod stats;

@@ -1,0 +1,67 @@
+//! `vigil scan`: stream enriched native NDJSON to stdout; touches no store.
+
+use crate::input::{self, ReadArgs};
+use crate::quarantine::Quarantine;
+use crate::Outcome;
+use anyhow::{Context, Result};
+use std::io::{self, Write};
+
+/// Stream platform data as vigil's native NDJSON on stdout, one record per line
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+pub fn run(a: Args) -> Result<Outcome> {
+    let inputs = input::expand(&a.read.inputs)?;
+    let qpath = a
+        .read
+        .quarantine
+        .clone()
+        .unwrap_or_else(|| "vigil.quarantine.ndjson".into());
+    let mut q = Quarantine::new(qpath, a.read.quiet);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut write_err: Option<io::Error> = None;
+    let pb = input::progress_bar(&a.read, &inputs);
+    let mut line = Vec::with_capacity(4096);
+    let summary = input::read_all(
+        &a.read,
+        &inputs,
+        &mut q,
+        |rec, _place| {
+            if write_err.is_some() {
+                return;
+            }
+            line.clear();
+            if let Err(e) = serde_json::to_writer(&mut line, &rec) {
+                write_err = Some(io::Error::other(e));
+                return;
+            }
+            line.push(b'\n');
+            if let Err(e) = out.write_all(&line) {
+                write_err = Some(e);
+            }
+        },
+        &mut |n| {
+            if let Some(pb) = &pb {
+                pb.inc(n)
+            }
+        },
+    )?;
+    if let Some(e) = write_err {
+        return Err(e).context("writing to stdout");
+    }
+    out.flush().context("writing to stdout")?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    q.flush()?;
+    crate::cmd::ingest::report(&a.read, &summary, None, &q)?;
+    Ok(if q.count > 0 {
+        Outcome::Quarantined
+    } else {
+        Outcome::Clean
+    })
+}

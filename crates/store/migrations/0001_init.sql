@@ -1,0 +1,70 @@
+-- vigil schema v1: the ingested world. Ids are `platform:native_id` text, stable across runs.
+
+CREATE TABLE accounts (
+    id           TEXT PRIMARY KEY,
+    platform     TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    handle       TEXT,
+    display_name TEXT,
+    bio          TEXT,
+    created_at   INTEGER,           -- ms since epoch, UTC
+    followers    INTEGER,
+    following    INTEGER,
+    avatar_url   TEXT,
+    status       TEXT NOT NULL,
+    content_hash INTEGER NOT NULL   -- of the last record merged in; detects no-op re-ingests
+) WITHOUT ROWID;
+CREATE INDEX accounts_handle ON accounts (platform, handle);
+
+CREATE TABLE posts (
+    id             TEXT PRIMARY KEY,
+    platform       TEXT NOT NULL,
+    account_id     TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    text           TEXT NOT NULL,
+    lang           TEXT,
+    reply_to       TEXT,
+    repost_of      TEXT,
+    quote_of       TEXT,
+    forwarded_from TEXT,
+    hashtags       TEXT,            -- JSON array, NULL when empty
+    mentions       TEXT,
+    urls           TEXT,
+    permalink      TEXT,
+    source         TEXT,            -- FILE:LINE it was first read from
+    content_hash   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX posts_account_time ON posts (account_id, created_at);
+
+CREATE TABLE media (
+    post_id TEXT NOT NULL,
+    idx     INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    url     TEXT,
+    path    TEXT,
+    sha256  TEXT,
+    md5     TEXT,
+    width   INTEGER,
+    height  INTEGER,
+    key     TEXT,
+    PRIMARY KEY (post_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE enforcement (
+    id         TEXT PRIMARY KEY,
+    platform   TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    post_id    TEXT,
+    action     TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    reason     TEXT
+) WITHOUT ROWID;
+CREATE INDEX enforcement_account ON enforcement (account_id, at);
+
+CREATE TABLE ingest_runs (
+    id          INTEGER PRIMARY KEY,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    inputs      TEXT NOT NULL,      -- JSON array of input names
+    stats       TEXT                -- JSON
+);

@@ -1,0 +1,456 @@
+//! The embedded SQLite backend: bundled (nothing to install), WAL, migrations from files,
+//! batched idempotent upserts.
+
+use crate::{PlatformStats, Sourced, Stats, Store, StoreError, WriteStats};
+use rusqlite::{params, Connection};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use vigil_model::{Account, Enforcement, Post, Record};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        let mut s = SqliteStore { conn };
+        s.migrate()?;
+        Ok(s)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
+        }
+        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The underlying connection, for crates layered on the store (read-only use by reports).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A fast hasher for change detection (not security): FxHash-style.
+struct Fx(u64);
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.add(v)
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.add(v as u64)
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64)
+    }
+}
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+fn content_hash<T: Hash>(v: &T) -> i64 {
+    let mut h = Fx(0);
+    v.hash(&mut h);
+    h.finish() as i64
+}
+
+fn json_list(v: &[String]) -> Result<Option<String>, StoreError> {
+    if v.is_empty() {
+        Ok(None)
+    } else {
+        Ok(Some(serde_json::to_string(v)?))
+    }
+}
+
+fn kind_str<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+impl Store for SqliteStore {
+    fn write_batch(&mut self, batch: &[Sourced]) -> Result<WriteStats, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut st = WriteStats::default();
+        for s in batch {
+            let changed = match &s.record {
+                Record::Post(p) => write_post(&tx, p, &s.source)?,
+                Record::Account(a) => write_account(&tx, a)?,
+                Record::Enforcement(e) => write_enforcement(&tx, e)?,
+            };
+            match changed {
+                Change::Inserted => st.inserted += 1,
+                Change::Updated => st.updated += 1,
+                Change::Unchanged => st.unchanged += 1,
+            }
+        }
+        tx.commit()?;
+        Ok(st)
+    }
+
+    fn stats(&self) -> Result<Stats, StoreError> {
+        let mut map: std::collections::BTreeMap<String, PlatformStats> = Default::default();
+        for (table, col) in [("accounts", 0), ("posts", 1), ("enforcement", 3)] {
+            let mut q = self.conn.prepare(&format!(
+                "SELECT platform, count(*) FROM {table} GROUP BY platform"
+            ))?;
+            let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (p, n) = row?;
+                let e = map.entry(p.clone()).or_insert_with(|| PlatformStats {
+                    platform: p,
+                    ..Default::default()
+                });
+                match col {
+                    0 => e.accounts = n as u64,
+                    1 => e.posts = n as u64,
+                    _ => e.enforcement = n as u64,
+                }
+            }
+        }
+        let mut q = self.conn.prepare(
+            "SELECT substr(post_id, 1, instr(post_id, ':') - 1) AS platform, count(*) FROM media GROUP BY platform",
+        )?;
+        let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (p, n) = row?;
+            map.entry(p.clone())
+                .or_insert_with(|| PlatformStats {
+                    platform: p,
+                    ..Default::default()
+                })
+                .media = n as u64;
+        }
+        let runs: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM ingest_runs", [], |r| r.get(0))?;
+        Ok(Stats {
+            platforms: map.into_values().collect(),
+            ingest_runs: runs as u64,
+        })
+    }
+
+    fn begin_run(&mut self, inputs: &[String]) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO ingest_runs (started_at, inputs) VALUES (?1, ?2)",
+            params![now_ms(), serde_json::to_string(inputs)?],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE ingest_runs SET finished_at = ?1, stats = ?2 WHERE id = ?3",
+            params![now_ms(), stats.to_string(), run],
+        )?;
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+enum Change {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+fn write_post(
+    tx: &rusqlite::Transaction<'_>,
+    p: &Post,
+    source: &str,
+) -> Result<Change, StoreError> {
+    let h = content_hash(p);
+    let (tags, ments, urls) = (
+        json_list(&p.hashtags)?,
+        json_list(&p.mentions)?,
+        json_list(&p.urls)?,
+    );
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO posts (id, platform, account_id, created_at, text, lang, reply_to, repost_of, quote_of, \
+         forwarded_from, hashtags, mentions, urls, permalink, source, content_hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (id) DO NOTHING",
+    )?;
+    let n = ins.execute(params![
+        p.id,
+        p.platform.as_str(),
+        p.account_id,
+        p.created_at,
+        p.text,
+        p.lang,
+        p.reply_to,
+        p.repost_of,
+        p.quote_of,
+        p.forwarded_from,
+        tags,
+        ments,
+        urls,
+        p.permalink,
+        source,
+        h
+    ])?;
+    let change = if n == 1 {
+        Change::Inserted
+    } else {
+        let mut up = tx.prepare_cached(
+            "UPDATE posts SET account_id = ?2, created_at = ?3, text = ?4, lang = ?5, reply_to = ?6, repost_of = ?7, \
+             quote_of = ?8, forwarded_from = ?9, hashtags = ?10, mentions = ?11, urls = ?12, permalink = ?13, \
+             content_hash = ?14 WHERE id = ?1 AND content_hash != ?14",
+        )?;
+        let n = up.execute(params![
+            p.id,
+            p.account_id,
+            p.created_at,
+            p.text,
+            p.lang,
+            p.reply_to,
+            p.repost_of,
+            p.quote_of,
+            p.forwarded_from,
+            tags,
+            ments,
+            urls,
+            p.permalink,
+            h
+        ])?;
+        if n == 0 {
+            return Ok(Change::Unchanged);
+        }
+        tx.prepare_cached("DELETE FROM media WHERE post_id = ?1")?
+            .execute([&p.id])?;
+        Change::Updated
+    };
+    if !p.media.is_empty() {
+        let mut m = tx.prepare_cached(
+            "INSERT OR REPLACE INTO media (post_id, idx, kind, url, path, sha256, md5, width, height, key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (i, md) in p.media.iter().enumerate() {
+            m.execute(params![
+                p.id,
+                i as i64,
+                kind_str(&md.kind),
+                md.url,
+                md.path,
+                md.sha256,
+                md.md5,
+                md.width,
+                md.height,
+                md.key
+            ])?;
+        }
+    }
+    Ok(change)
+}
+
+fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, StoreError> {
+    let h = content_hash(a);
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO accounts (id, platform, kind, handle, display_name, bio, created_at, followers, following, \
+         avatar_url, status, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (id) DO NOTHING",
+    )?;
+    let followers = a.followers.map(|v| v.min(i64::MAX as u64) as i64);
+    let following = a.following.map(|v| v.min(i64::MAX as u64) as i64);
+    let n = ins.execute(params![
+        a.id,
+        a.platform.as_str(),
+        kind_str(&a.kind),
+        a.handle,
+        a.display_name,
+        a.bio,
+        a.created_at,
+        followers,
+        following,
+        a.avatar_url,
+        a.status.as_str(),
+        h
+    ])?;
+    if n == 1 {
+        return Ok(Change::Inserted);
+    }
+    // Merge: a sparse record (a Facebook `from`) never erases what a fuller one said.
+    let mut up = tx.prepare_cached(
+        "UPDATE accounts SET handle = coalesce(?2, handle), display_name = coalesce(?3, display_name), \
+         bio = coalesce(?4, bio), created_at = coalesce(?5, created_at), followers = coalesce(?6, followers), \
+         following = coalesce(?7, following), avatar_url = coalesce(?8, avatar_url), \
+         status = CASE WHEN ?9 = 'active' THEN status ELSE ?9 END, content_hash = ?10 \
+         WHERE id = ?1 AND content_hash != ?10",
+    )?;
+    let n = up.execute(params![
+        a.id,
+        a.handle,
+        a.display_name,
+        a.bio,
+        a.created_at,
+        followers,
+        following,
+        a.avatar_url,
+        a.status.as_str(),
+        h
+    ])?;
+    Ok(if n == 0 {
+        Change::Unchanged
+    } else {
+        Change::Updated
+    })
+}
+
+fn write_enforcement(
+    tx: &rusqlite::Transaction<'_>,
+    e: &Enforcement,
+) -> Result<Change, StoreError> {
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO enforcement (id, platform, account_id, post_id, action, at, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+    )?;
+    let n = ins.execute(params![
+        e.id(),
+        e.platform.as_str(),
+        e.account_id,
+        e.post_id,
+        e.action.as_str(),
+        e.at,
+        e.reason
+    ])?;
+    if n == 1 && e.action == vigil_model::EnforcementAction::Suspend {
+        // The account's status follows the platform's latest word.
+        tx.prepare_cached("UPDATE accounts SET status = 'suspended' WHERE id = ?1")?
+            .execute([&e.account_id])?;
+    }
+    Ok(if n == 1 {
+        Change::Inserted
+    } else {
+        Change::Unchanged
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_model::Platform;
+
+    fn sample() -> Vec<Sourced> {
+        let mut a = Account::new(Platform::Twitter, "9");
+        a.handle = Some("someone".into());
+        a.bio = Some("bio".into());
+        let mut p = Post::new(
+            Platform::Twitter,
+            "1",
+            "twitter:9".into(),
+            1_402_740_000_000,
+        );
+        p.text = "hi #tag".into();
+        p.hashtags = vec!["tag".into()];
+        p.media
+            .push(vigil_model::Media::new(vigil_model::MediaKind::Photo));
+        vec![
+            Sourced {
+                record: Record::Account(a),
+                source: "f:1".into(),
+            },
+            Sourced {
+                record: Record::Post(p),
+                source: "f:1".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn writes_are_idempotent_and_merge() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let b = sample();
+        assert_eq!(
+            s.write_batch(&b).unwrap(),
+            WriteStats {
+                inserted: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+        assert_eq!(
+            s.write_batch(&b).unwrap(),
+            WriteStats {
+                inserted: 0,
+                updated: 0,
+                unchanged: 2
+            }
+        );
+        // A sparse record for the same account keeps the bio.
+        let mut sparse = Account::new(Platform::Twitter, "9");
+        sparse.display_name = Some("Name".into());
+        s.write_batch(&[Sourced {
+            record: Record::Account(sparse),
+            source: "g:1".into(),
+        }])
+        .unwrap();
+        let bio: String = s
+            .conn
+            .query_row("SELECT bio FROM accounts WHERE id='twitter:9'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(bio, "bio");
+        let st = s.stats().unwrap();
+        assert_eq!(st.platforms[0].posts, 1);
+        assert_eq!(st.platforms[0].media, 1);
+        assert_eq!(st.platforms[0].accounts, 1);
+    }
+}
