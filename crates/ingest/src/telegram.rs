@@ -116,6 +116,15 @@ pub(crate) fn read<R: Read>(
     let mut last = 0;
     let r = sp.run(&plan, &mut |ev| {
         match ev {
+            Event::Value {
+                path: [],
+                line,
+                raw,
+            } => em.quarantine_at(
+                line,
+                "not a Telegram export: the document is not an object",
+                raw,
+            ),
             Event::Value { path, raw, line } => {
                 let (ctx, leaf) = path.split_at(path.len() - 1);
                 // Metadata and messages both sit under the chat's path.
