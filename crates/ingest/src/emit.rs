@@ -9,9 +9,34 @@ use vigil_model::{Account, Post, Record};
 /// Remembers the most recent post ids of a run in bounded memory (two generations of
 /// hash maps), so a repeated id is caught without keeping every id ever seen.
 pub struct RecentIds {
-    cur: HashMap<u64, (u64, u64)>,
-    old: HashMap<u64, (u64, u64)>,
+    cur: HashMap<u64, (u64, u64), PassThrough>,
+    old: HashMap<u64, (u64, u64), PassThrough>,
     cap: usize,
+}
+
+/// Keys are already well-mixed 64-bit hashes; hashing them again is wasted work.
+#[derive(Default, Clone, Copy)]
+pub struct PassThrough;
+impl std::hash::BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
+}
+#[derive(Default)]
+pub struct PassThroughHasher(u64);
+impl std::hash::Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
 /// What [`RecentIds`] knew about an id.
@@ -27,8 +52,8 @@ pub enum Seen {
 impl RecentIds {
     pub fn new(cap: usize) -> Self {
         RecentIds {
-            cur: HashMap::new(),
-            old: HashMap::new(),
+            cur: HashMap::with_hasher(PassThrough),
+            old: HashMap::with_hasher(PassThrough),
             cap: cap.max(2) / 2,
         }
     }
@@ -40,7 +65,7 @@ impl RecentIds {
             Some((_, p)) => Seen::Conflict(p),
             None => {
                 if self.cur.len() >= self.cap {
-                    self.old = std::mem::take(&mut self.cur);
+                    self.old = std::mem::replace(&mut self.cur, HashMap::with_hasher(PassThrough));
                 }
                 self.cur.insert(id, (content, place));
                 Seen::New
@@ -83,10 +108,6 @@ impl<'s> Emitter<'s> {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
-    }
-
-    fn file(&self) -> &str {
-        self.files.last().map(String::as_str).unwrap_or("-")
     }
 
     /// Report a bad record at a line of the current input.
@@ -153,8 +174,8 @@ impl<'s> Emitter<'s> {
             Record::Account(_) => self.stats.accounts += 1,
             Record::Enforcement(_) => self.stats.enforcement += 1,
         }
-        let file = self.file().to_string();
-        self.sink.record(rec, Place { file: &file, line });
+        let file = self.files.last().map(String::as_str).unwrap_or("-");
+        self.sink.record(rec, Place { file, line });
     }
 }
 

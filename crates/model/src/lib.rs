@@ -5,10 +5,13 @@
 //! simulator's ground truth can be joined on them. This crate does no IO.
 
 mod time_fmt;
+mod write;
+
+pub use write::{write_json_str, write_post, write_record};
 
 pub use time_fmt::{
-    check_plausible, format_rfc3339_ms, from_unix_seconds, parse_timestamp, TimeError,
-    MAX_FUTURE_SKEW_MS, MIN_PLAUSIBLE_MS,
+    check_plausible, format_rfc3339_ms, from_unix_seconds, parse_timestamp, write_rfc3339_ms,
+    TimeError, MAX_FUTURE_SKEW_MS, MIN_PLAUSIBLE_MS,
 };
 
 use serde::{Deserialize, Serialize};
@@ -398,7 +401,9 @@ impl Record {
 mod ts {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::format_rfc3339_ms(*v))
+        let mut buf = [0u8; 24];
+        let n = crate::write_rfc3339_ms(*v, &mut buf);
+        s.serialize_str(std::str::from_utf8(&buf[..n]).unwrap_or("1970-01-01T00:00:00.000Z"))
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         let s = std::borrow::Cow::<str>::deserialize(d)?;

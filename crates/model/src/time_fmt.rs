@@ -140,21 +140,43 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// Format milliseconds as RFC 3339 UTC with milliseconds, the form native NDJSON uses.
 pub fn format_rfc3339_ms(ms: i64) -> String {
+    let mut buf = [0u8; 24];
+    let n = write_rfc3339_ms(ms, &mut buf);
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// Write `YYYY-MM-DDTHH:MM:SS.mmmZ` into `buf` without allocating; returns the length (24
+/// for years 0..=9999; other years are clamped into that range, which plausibility checks
+/// make unreachable for stored data).
+pub fn write_rfc3339_ms(ms: i64, buf: &mut [u8; 24]) -> usize {
     let secs = ms.div_euclid(1000);
     let milli = ms.rem_euclid(1000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        y,
-        m,
-        d,
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60,
-        milli
-    )
+    let y = y.clamp(0, 9999);
+    let put = |buf: &mut [u8; 24], at: usize, v: i64, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(buf, 0, y, 4);
+    buf[4] = b'-';
+    put(buf, 5, m, 2);
+    buf[7] = b'-';
+    put(buf, 8, d, 2);
+    buf[10] = b'T';
+    put(buf, 11, sod / 3600, 2);
+    buf[13] = b':';
+    put(buf, 14, (sod / 60) % 60, 2);
+    buf[16] = b':';
+    put(buf, 17, sod % 60, 2);
+    buf[19] = b'.';
+    put(buf, 20, milli, 3);
+    buf[23] = b'Z';
+    24
 }
 
 fn civil_from_days(z: i64) -> (i64, i64, i64) {

@@ -22,10 +22,11 @@ pub fn run(a: Args) -> Result<Outcome> {
         .unwrap_or_else(|| "vigil.quarantine.ndjson".into());
     let mut q = Quarantine::new(qpath, a.read.quiet);
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = stdout.lock();
     let mut write_err: Option<io::Error> = None;
     let pb = input::progress_bar(&a.read, &inputs);
-    let mut line = Vec::with_capacity(4096);
+    // Records are written into one buffer that goes to stdout whenever it passes 64 KiB.
+    let mut line = Vec::with_capacity(1 << 17);
     let summary = input::read_all(
         &a.read,
         &inputs,
@@ -34,14 +35,16 @@ pub fn run(a: Args) -> Result<Outcome> {
             if write_err.is_some() {
                 return;
             }
-            line.clear();
-            if let Err(e) = serde_json::to_writer(&mut line, &rec) {
+            if let Err(e) = vigil_model::write_record(&mut line, &rec) {
                 write_err = Some(io::Error::other(e));
                 return;
             }
             line.push(b'\n');
-            if let Err(e) = out.write_all(&line) {
-                write_err = Some(e);
+            if line.len() >= 1 << 16 {
+                if let Err(e) = out.write_all(&line) {
+                    write_err = Some(e);
+                }
+                line.clear();
             }
         },
         &mut |n| {
@@ -53,6 +56,7 @@ pub fn run(a: Args) -> Result<Outcome> {
     if let Some(e) = write_err {
         return Err(e).context("writing to stdout");
     }
+    out.write_all(&line).context("writing to stdout")?;
     out.flush().context("writing to stdout")?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
