@@ -19,6 +19,8 @@ pub const LANGS: [&str; 12] = [
 const SCALE: f32 = 16.0;
 /// Letters looked at; more adds little and would make the work unbounded.
 const MAX_LETTERS: usize = 400;
+/// Below this share of letters in the dominant script the text counts as mixed ("unknown").
+pub const MIN_SHARE: f32 = 0.6;
 /// Below this many letters the answer is "unknown".
 pub const MIN_LETTERS: u32 = 8;
 
@@ -153,7 +155,7 @@ pub(crate) fn detect_with_stats(text: &str, st: &script::ScriptStats) -> LangGue
     }
     let dom = st.dominant();
     let share = st.count(dom) as f32 / st.letters as f32;
-    if share < 0.75 {
+    if share < MIN_SHARE {
         return LangGuess::unknown();
     }
     if let Some(code) = script_only(dom, text) {
@@ -182,12 +184,15 @@ pub(crate) fn detect_with_stats(text: &str, st: &script::ScriptStats) -> LangGue
         } else if is_skipped(c) {
             continue;
         } else if !word.is_empty() {
-            score_word(&word, cands, &mut scores);
-            features += 3 * word.len() as u32;
+            // Only words written in the dominant script carry its language.
+            if script::script_of(word[0]) == Some(dom) {
+                score_word(&word, cands, &mut scores);
+                features += 3 * word.len() as u32;
+            }
             word.clear();
         }
     }
-    if !word.is_empty() {
+    if !word.is_empty() && script::script_of(word[0]) == Some(dom) {
         score_word(&word, cands, &mut scores);
         features += 3 * word.len() as u32;
     }

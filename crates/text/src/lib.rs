@@ -130,12 +130,25 @@ fn head(text: &str, max: usize) -> &str {
 /// and `#AllEyesOnІЅІЅ` (Cyrillic І, Ѕ) share one key.
 pub fn hashtag_key(tag: &str) -> String {
     let tag = head(tag, 1024);
-    let tag = tag.trim_start_matches(['#', '＃']);
+    let mut key = key_step(tag.trim_start_matches(['#', '＃']));
+    // Skeleton output can itself fold further (e.g. a digit); iterate to a fixpoint
+    // (in practice one extra step) so that keys are stable.
+    for _ in 0..4 {
+        let next = key_step(&key);
+        if next == key {
+            break;
+        }
+        key = next;
+    }
+    key
+}
+
+fn key_step(tag: &str) -> String {
     let folded = fold(tag);
     let ar = arabic_normalize(&folded);
     let joined: String = ar
         .chars()
-        .filter(|&c| c != '_' && !c.is_whitespace())
+        .filter(|&c| c.is_alphanumeric() || entities::is_hashtag_alpha(c))
         .collect();
     skeleton(&joined)
 }

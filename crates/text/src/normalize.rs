@@ -111,108 +111,69 @@ fn char_word_script(c: char) -> WordScript {
     }
 }
 
-/// Cyrillic or Greek letter that looks like a Latin letter (both cases).
+/// Lowercase Cyrillic or Greek letter that looks like a Latin letter (the text is
+/// lowercased first, so uppercase lookalikes such as В, Н, Т arrive as в, н, т).
 fn to_latin_homoglyph(c: char) -> Option<char> {
     Some(match c {
         'а' => 'a',
-        'А' => 'A',
-        'В' => 'B',
+        'в' => 'b',
         'е' => 'e',
-        'Е' => 'E',
         'ё' => 'e',
-        'К' => 'K',
         'к' => 'k',
-        'М' => 'M',
         'м' => 'm',
-        'Н' => 'H',
+        'н' => 'h',
         'о' => 'o',
-        'О' => 'O',
         'р' => 'p',
-        'Р' => 'P',
         'с' => 'c',
-        'С' => 'C',
-        'Т' => 'T',
         'т' => 't',
         'у' => 'y',
-        'У' => 'Y',
         'х' => 'x',
-        'Х' => 'X',
         'і' => 'i',
-        'І' => 'I',
+        'ї' => 'i',
         'ј' => 'j',
-        'Ј' => 'J',
         'ѕ' => 's',
-        'Ѕ' => 'S',
         'ԁ' => 'd',
         'ԛ' => 'q',
         'ԝ' => 'w',
         'һ' => 'h',
-        'Һ' => 'H',
         'ӏ' => 'l',
-        'Ӏ' => 'I',
         'ү' => 'y',
-        'Ү' => 'Y',
         'ɡ' => 'g',
         'α' => 'a',
-        'Α' => 'A',
-        'Β' => 'B',
+        'β' => 'b',
         'ε' => 'e',
-        'Ε' => 'E',
-        'Ζ' => 'Z',
-        'Η' => 'H',
+        'ζ' => 'z',
+        'η' => 'n',
         'ι' => 'i',
-        'Ι' => 'I',
         'κ' => 'k',
-        'Κ' => 'K',
-        'Μ' => 'M',
         'ν' => 'v',
-        'Ν' => 'N',
         'ο' => 'o',
-        'Ο' => 'O',
         'ρ' => 'p',
-        'Ρ' => 'P',
         'τ' => 't',
-        'Τ' => 'T',
         'υ' => 'u',
-        'Υ' => 'Y',
         'χ' => 'x',
-        'Χ' => 'X',
         _ => return None,
     })
 }
 
-/// Latin letter that looks like a Cyrillic letter (both cases).
+/// Lowercase Latin letter that looks like a Cyrillic letter.
 fn to_cyrillic_homoglyph(c: char) -> Option<char> {
     Some(match c {
         'a' => 'а',
-        'A' => 'А',
-        'B' => 'В',
+        'b' => 'в',
         'e' => 'е',
-        'E' => 'Е',
-        'K' => 'К',
         'k' => 'к',
-        'M' => 'М',
-        'H' => 'Н',
+        'm' => 'м',
+        'h' => 'н',
         'o' => 'о',
-        'O' => 'О',
         'p' => 'р',
-        'P' => 'Р',
         'c' => 'с',
-        'C' => 'С',
-        'T' => 'Т',
+        't' => 'т',
         'y' => 'у',
-        'Y' => 'У',
         'x' => 'х',
-        'X' => 'Х',
         'i' => 'і',
-        'I' => 'І',
         'j' => 'ј',
-        'J' => 'Ј',
         's' => 'ѕ',
-        'S' => 'Ѕ',
-        'h' => 'һ',
-        '3' => 'з',
-        '6' => 'б',
         _ => return None,
     })
 }
@@ -363,10 +324,15 @@ pub fn fold(text: &str) -> String {
     };
     if text.is_ascii() {
         for c in text.chars() {
-            push(c, &mut chars);
+            push(c.to_ascii_lowercase(), &mut chars);
         }
     } else {
-        for c in text.chars().filter(|&c| !is_invisible(c)).nfkc() {
+        for c in text
+            .chars()
+            .filter(|&c| !is_invisible(c))
+            .nfkc()
+            .flat_map(char::to_lowercase)
+        {
             if is_arabic_diacritic(c) || is_invisible(c) {
                 continue;
             }
@@ -374,8 +340,7 @@ pub fn fold(text: &str) -> String {
         }
     }
     let mapped = fold_tokens(&chars);
-    let lowered: Vec<char> = mapped.into_iter().flat_map(char::to_lowercase).collect();
-    let (collapsed, changed) = collapse_spaced(&lowered);
+    let (collapsed, changed) = collapse_spaced(&mapped);
     let final_chars = if changed {
         fold_tokens(&collapsed)
     } else {

@@ -175,7 +175,10 @@ fn split_scheme(raw: &str) -> (Option<&str>, &str) {
 /// Pure string work: nothing is resolved or fetched.
 pub fn canonicalize_url(raw: &str) -> Option<UrlInfo> {
     let trimmed = raw.trim();
-    if trimmed.is_empty() || trimmed.len() > MAX_URL_BYTES {
+    if trimmed.is_empty()
+        || trimmed.len() > MAX_URL_BYTES
+        || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return None;
     }
     let (scheme, rest) = split_scheme(trimmed);
@@ -229,6 +232,18 @@ pub fn canonicalize_url(raw: &str) -> Option<UrlInfo> {
         idna::domain_to_ascii(host_raw).ok()?
     };
     if host_ascii.is_empty() || host_ascii.len() > 253 {
+        return None;
+    }
+    let host_ok = if host_ascii.starts_with('[') {
+        host_ascii
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || matches!(b, b'[' | b']' | b':' | b'.'))
+    } else {
+        host_ascii
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    };
+    if !host_ok {
         return None;
     }
     let host_unicode = if host_ascii.contains("xn--") {

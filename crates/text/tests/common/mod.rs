@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests: locating ../shared/reference and skipping only when asked.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
