@@ -765,7 +765,7 @@ fn extract_hashtags_chars(t: &Chars) -> Vec<(usize, usize)> {
             last_index == 0
         } else {
             let prev = t.c[i - 1];
-            i - 1 >= last_index
+            i > last_index
                 && (prev == '\u{FE0E}'
                     || prev == '\u{FE0F}'
                     || (!is_hashtag_alnum(prev) && prev != '&'))
@@ -810,7 +810,7 @@ fn mention_preceding_ok(t: &Chars, at: usize, last_index: usize) -> bool {
         return last_index == 0;
     }
     let prev = t.c[at - 1];
-    if at - 1 >= last_index
+    if at > last_index
         && !(prev.is_ascii_alphanumeric()
             || matches!(prev, '_' | '!' | '#' | '$' | '%' | '&' | '*' | '@' | '＠'))
     {
@@ -829,8 +829,7 @@ fn mention_preceding_ok(t: &Chars, at: usize, last_index: usize) -> bool {
             return last_index == 0;
         }
         let b = t.c[rs - 1];
-        rs - 1 >= last_index
-            && !(b.is_ascii_alphanumeric() || matches!(b, '_' | '+' | '~' | '.' | '-'))
+        rs > last_index && !(b.is_ascii_alphanumeric() || matches!(b, '_' | '+' | '~' | '.' | '-'))
     };
     (prev == ':' && rt_ok(at - 1)) || rt_ok(at)
 }
@@ -908,7 +907,7 @@ fn extract_cashtags_chars(t: &Chars) -> Vec<(usize, usize)> {
         let pre_ok = if i == 0 {
             last_index == 0
         } else {
-            i - 1 >= last_index && is_space(t.c[i - 1])
+            i > last_index && is_space(t.c[i - 1])
         };
         if !pre_ok {
             i += 1;

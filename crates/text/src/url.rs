@@ -205,7 +205,7 @@ pub fn canonicalize_url(raw: &str) -> Option<UrlInfo> {
         }
     };
     let port = match port {
-        Some(p) if p.is_empty() => None,
+        Some("") => None,
         Some(p) if p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 5 => {
             let trimmed_port = p.trim_start_matches('0');
             let trimmed_port = if trimmed_port.is_empty() {

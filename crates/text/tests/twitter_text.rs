@@ -19,7 +19,7 @@ fn indices(v: &Value) -> (u32, u32) {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_sequence()
-        .map(|s| s.iter().map(|x| s_or_num(x)).collect())
+        .map(|s| s.iter().map(s_or_num).collect())
         .unwrap_or_default()
 }
 
