@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 if [ -f .ci/apt-packages ]; then
-  while read -r pkg; do
+  while read -r pkg || [ -n "$pkg" ]; do
     [ -z "$pkg" ] || [ "${pkg:0:1}" = "#" ] && continue
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
   done < .ci/apt-packages
