@@ -169,11 +169,53 @@ fn platform_semantics_survive_the_adapters() {
 fn scan_output_is_native_ndjson_that_reads_back_identically() {
     let dir = tempfile::tempdir().unwrap();
     for (f, ..) in FIXTURES {
-        let out = vigil(&["scan", &fixture(f)], dir.path());
-        let again = vigil_stdin(&["scan", "-"], dir.path(), &out.stdout);
-        assert_eq!(again.status.code(), Some(0), "{f}: {}", stderr(&again));
-        assert_eq!(out.stdout, again.stdout, "{f}");
+        for mode in [&["scan"][..], &["scan", "--raw"][..]] {
+            let mut args = mode.to_vec();
+            let fx = fixture(f);
+            args.push(&fx);
+            let out = vigil(&args, dir.path());
+            let mut again_args = mode.to_vec();
+            again_args.push("-");
+            let again = vigil_stdin(&again_args, dir.path(), &out.stdout);
+            assert_eq!(again.status.code(), Some(0), "{f}: {}", stderr(&again));
+            assert_eq!(out.stdout, again.stdout, "{f} {mode:?}");
+        }
     }
+}
+
+#[test]
+fn scan_carries_the_text_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"kind":"post","id":"twitter:1","platform":"twitter","account_id":"twitter:2","created_at":"2014-06-14T10:00:00.000Z","text":"Join #AllEyesOnІSIS via https://T.ME/example_channel_1?utm_source=x now, I.S.I.S"}"#;
+    let out = vigil_stdin(&["scan", "-"], dir.path(), line.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = &records(&out)[0];
+    let a = &r["analysis"];
+    assert_eq!(
+        a["hashtags"][0]["key"],
+        vigil_text::hashtag_key("AllEyesOnISIS"),
+        "homoglyph hashtag meets the plain one: {a}"
+    );
+    assert_eq!(a["urls"][0]["pointer"]["platform"], "telegram", "{a}");
+    assert!(
+        !a["urls"][0]["canonical"]
+            .as_str()
+            .unwrap()
+            .contains("utm_source"),
+        "{a}"
+    );
+    assert!(a["folded"].as_str().unwrap().contains("isis"), "{a}");
+    assert!(a["lang"]["code"].is_string(), "{a}");
+    assert_eq!(
+        r["text"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .filter(|c| *c == '\u{406}')
+            .count(),
+        1,
+        "the original is never altered"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 mod time_fmt;
 mod write;
 
-pub use write::{write_json_str, write_post, write_record};
+pub use write::{write_json_str, write_post, write_post_open, write_record};
 
 pub use time_fmt::{
     check_plausible, format_rfc3339_ms, from_unix_seconds, parse_timestamp, write_rfc3339_ms,
@@ -293,6 +293,20 @@ pub struct Post {
     /// The platform's public link to the post, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permalink: Option<String>,
+    /// `vigil scan` appends the text stage's output as `analysis`; it is derived data, so
+    /// reading it back accepts and ignores it.
+    #[serde(default, rename = "analysis", skip_serializing)]
+    pub derived: Derived,
+}
+
+/// A field vigil derives and recomputes: accepted (and discarded) on input, never written by serde.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Derived;
+
+impl<'de> Deserialize<'de> for Derived {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Derived)
+    }
 }
 
 impl Post {
@@ -313,6 +327,7 @@ impl Post {
             media: Vec::new(),
             forwarded_from: None,
             permalink: None,
+            derived: Derived,
         }
     }
 }

@@ -141,6 +141,12 @@ fn media(out: &mut Vec<u8>, m: &Media) {
 
 /// Append a post as one native NDJSON object (no newline).
 pub fn write_post(out: &mut Vec<u8>, p: &Post) {
+    write_post_open(out, p);
+    out.push(b'}');
+}
+
+/// Append a post without its closing brace, so a caller can add derived fields.
+pub fn write_post_open(out: &mut Vec<u8>, p: &Post) {
     out.extend_from_slice(b"{\"kind\":\"post\",\"id\":");
     write_json_str(out, &p.id);
     key(out, "platform");
@@ -175,7 +181,6 @@ pub fn write_post(out: &mut Vec<u8>, p: &Post) {
     }
     opt_str(out, "forwarded_from", &p.forwarded_from);
     opt_str(out, "permalink", &p.permalink);
-    out.push(b'}');
 }
 
 /// Append any record as one native NDJSON object (no newline).

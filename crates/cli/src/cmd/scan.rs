@@ -11,6 +11,9 @@ use std::io::{self, Write};
 pub struct Args {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// Skip the text stage: write records exactly as the adapters produced them, without `analysis`
+    #[arg(long)]
+    pub raw: bool,
 }
 
 pub fn run(a: Args) -> Result<Outcome> {
@@ -35,7 +38,18 @@ pub fn run(a: Args) -> Result<Outcome> {
             if write_err.is_some() {
                 return;
             }
-            if let Err(e) = vigil_model::write_record(&mut line, &rec) {
+            let r = match &rec {
+                vigil_model::Record::Post(p) if !a.raw => {
+                    // The text stage: normalized channels, entities, URLs, language.
+                    vigil_model::write_post_open(&mut line, p);
+                    line.extend_from_slice(b",\"analysis\":");
+                    let r = serde_json::to_writer(&mut line, &vigil_text::analyze(&p.text));
+                    line.push(b'}');
+                    r
+                }
+                rec => vigil_model::write_record(&mut line, rec),
+            };
+            if let Err(e) = r {
                 write_err = Some(io::Error::other(e));
                 return;
             }
