@@ -4,6 +4,7 @@
 //! The same input always yields the same ids, so re-ingesting is idempotent and the
 //! simulator's ground truth can be joined on them. This crate does no IO.
 
+pub mod fasthash;
 mod time_fmt;
 mod write;
 

@@ -64,43 +64,8 @@ impl SqliteStore {
     }
 }
 
-/// A fast hasher for change detection (not security): FxHash-style.
-struct Fx(u64);
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
-        }
-        for &b in chunks.remainder() {
-            self.add(b as u64);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.add(v)
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.add(v as u64)
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.add(v as u64)
-    }
-}
-impl Fx {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
 fn content_hash<T: Hash>(v: &T) -> i64 {
-    let mut h = Fx(0);
+    let mut h = vigil_model::fasthash::FastHasher::default();
     v.hash(&mut h);
     h.finish() as i64
 }
