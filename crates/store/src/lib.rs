@@ -56,10 +56,12 @@ pub struct PlatformStats {
     pub enforcement: u64,
 }
 
-/// A record and the place it was read from (`FILE:LINE`).
+/// A record and the place it was read from.
 pub struct Sourced {
     pub record: Record,
-    pub source: String,
+    /// The input's name, shared by every record from it.
+    pub source: std::sync::Arc<str>,
+    pub line: u64,
 }
 
 /// The storage seam. Detectors and the CLI program against this; backends implement it.

@@ -46,14 +46,20 @@ pub fn run(a: Args) -> Result<Outcome> {
     let pb = input::progress_bar(&a.read, &inputs);
     let mut batch = Vec::with_capacity(batch_size);
     let mut send_failed = false;
+    let mut source: Option<std::sync::Arc<str>> = None;
     let summary = input::read_all(
         &a.read,
         &inputs,
         &mut q,
         |rec, place| {
+            let src = match &source {
+                Some(s) if &**s == place.file => s.clone(),
+                _ => source.insert(std::sync::Arc::from(place.file)).clone(),
+            };
             batch.push(Sourced {
                 record: rec,
-                source: format!("{}:{}", place.file, place.line),
+                source: src,
+                line: place.line,
             });
             if batch.len() >= batch_size && !send_failed {
                 send_failed = tx
