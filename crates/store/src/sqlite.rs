@@ -402,11 +402,13 @@ mod tests {
         vec![
             Sourced {
                 record: Record::Account(a),
-                source: "f:1".into(),
+                source: "f".into(),
+                line: 1,
             },
             Sourced {
                 record: Record::Post(p),
-                source: "f:1".into(),
+                source: "f".into(),
+                line: 1,
             },
         ]
     }
@@ -436,7 +438,8 @@ mod tests {
         sparse.display_name = Some("Name".into());
         s.write_batch(&[Sourced {
             record: Record::Account(sparse),
-            source: "g:1".into(),
+            source: "g".into(),
+            line: 1,
         }])
         .unwrap();
         let bio: String = s
