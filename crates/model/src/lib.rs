@@ -5,9 +5,13 @@
 //! simulator's ground truth can be joined on them. This crate does no IO.
 
 pub mod fasthash;
+pub mod signal;
+pub mod taxonomy;
 mod time_fmt;
 mod write;
 
+pub use signal::{EntityKind, Signal};
+pub use taxonomy::{Category, Context};
 pub use write::{write_json_str, write_post, write_post_open, write_record};
 
 pub use time_fmt::{

@@ -6,7 +6,7 @@ mod sqlite;
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
-use vigil_model::Record;
+use vigil_model::{Account, EntityKind, Post, Record, Signal};
 
 /// Storage failures. Bad input never reaches here: adapters quarantine it first.
 #[derive(Debug, thiserror::Error)]
@@ -74,4 +74,22 @@ pub trait Store: Send {
     fn begin_run(&mut self, inputs: &[String]) -> Result<i64, StoreError>;
     /// Record the end of an ingest run with its summary.
     fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError>;
+
+    /// Every stored post in event-time order; `f` returns false to stop.
+    fn for_each_post(&self, f: &mut dyn FnMut(Post) -> bool) -> Result<(), StoreError>;
+    /// One post by id.
+    fn post(&self, id: &str) -> Result<Option<Post>, StoreError>;
+    /// One account by id.
+    fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+    /// Every stored account, by id; `f` returns false to stop.
+    fn for_each_account(&self, f: &mut dyn FnMut(Account) -> bool) -> Result<(), StoreError>;
+    /// An account's most recent posts, newest first.
+    fn posts_by_account(&self, account_id: &str, limit: usize) -> Result<Vec<Post>, StoreError>;
+
+    /// Write detector signals; idempotent per (entity, detector, source).
+    fn write_signals(&mut self, signals: &[Signal]) -> Result<WriteStats, StoreError>;
+    /// The signals about one entity, in event-time order.
+    fn signals_for(&self, kind: EntityKind, id: &str) -> Result<Vec<Signal>, StoreError>;
+    /// Every signal in event-time order; `f` returns false to stop.
+    fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError>;
 }

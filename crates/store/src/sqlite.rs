@@ -5,10 +5,16 @@ use crate::{PlatformStats, Sourced, Stats, Store, StoreError, WriteStats};
 use rusqlite::{params, Connection};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
-use vigil_model::{Account, Enforcement, Post, Record};
+use vigil_model::{Account, Enforcement, EntityKind, Post, Record, Signal};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_signals",
+        include_str!("../migrations/0002_signals.sql"),
+    ),
+];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -186,6 +192,127 @@ impl Store for SqliteStore {
         Ok(self.conn.last_insert_rowid())
     }
 
+    fn for_each_post(&self, f: &mut dyn FnMut(Post) -> bool) -> Result<(), StoreError> {
+        let mut q = self.conn.prepare(&format!(
+            "SELECT {POST_COLUMNS} FROM posts p ORDER BY p.created_at, p.id"
+        ))?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            if !f(Self::post_from_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn post(&self, id: &str) -> Result<Option<Post>, StoreError> {
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = ?1"
+        ))?;
+        let mut rows = q.query([id])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(Self::post_from_row(r)?),
+            None => None,
+        })
+    }
+
+    fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
+        ))?;
+        let mut rows = q.query([id])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(Self::account_from_row(r)?),
+            None => None,
+        })
+    }
+
+    fn for_each_account(&self, f: &mut dyn FnMut(Account) -> bool) -> Result<(), StoreError> {
+        let mut q = self.conn.prepare(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+        ))?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            if !f(Self::account_from_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn posts_by_account(&self, account_id: &str, limit: usize) -> Result<Vec<Post>, StoreError> {
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE p.account_id = ?1 ORDER BY p.created_at DESC LIMIT ?2"
+        ))?;
+        let rows = q.query_map(params![account_id, limit as i64], Self::post_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn write_signals(&mut self, signals: &[Signal]) -> Result<WriteStats, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut st = WriteStats::default();
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO signals (key, entity_kind, entity_id, detector, category, context, weight, source, version, \
+                 explanation, at, shadow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                 ON CONFLICT (key) DO UPDATE SET category = excluded.category, context = excluded.context, \
+                 weight = excluded.weight, version = excluded.version, explanation = excluded.explanation, \
+                 at = excluded.at, shadow = excluded.shadow \
+                 WHERE (signals.weight, signals.version, signals.explanation, signals.shadow, signals.category, signals.context) \
+                 IS NOT (excluded.weight, excluded.version, excluded.explanation, excluded.shadow, excluded.category, excluded.context)",
+            )?;
+            let mut exists = tx.prepare_cached("SELECT 1 FROM signals WHERE key = ?1")?;
+            for s in signals {
+                let key = s.key();
+                let existed = exists.exists([&key])?;
+                let n = ins.execute(params![
+                    key,
+                    s.entity_kind.as_str(),
+                    s.entity_id,
+                    s.detector,
+                    s.category.map(|c| c.as_str()),
+                    s.context.map(|c| c.as_str()),
+                    s.weight as f64,
+                    s.source,
+                    s.version,
+                    s.explanation.to_string(),
+                    s.at,
+                    s.shadow
+                ])?;
+                match (existed, n) {
+                    (false, _) => st.inserted += 1,
+                    (true, 0) => st.unchanged += 1,
+                    (true, _) => st.updated += 1,
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(st)
+    }
+
+    fn signals_for(&self, kind: EntityKind, id: &str) -> Result<Vec<Signal>, StoreError> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT entity_kind, entity_id, detector, category, context, weight, source, version, explanation, at, shadow \
+             FROM signals WHERE entity_kind = ?1 AND entity_id = ?2 ORDER BY at, key",
+        )?;
+        let rows = q.query_map(params![kind.as_str(), id], signal_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError> {
+        let mut q = self.conn.prepare(
+            "SELECT entity_kind, entity_id, detector, category, context, weight, source, version, explanation, at, shadow \
+             FROM signals ORDER BY at, key",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            if !f(signal_from_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE ingest_runs SET finished_at = ?1, stats = ?2 WHERE id = ?3",
@@ -195,11 +322,97 @@ impl Store for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    fn post_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Post> {
+        let platform: String = r.get(1)?;
+        let platform = vigil_model::Platform::parse(&platform)
+            .unwrap_or(vigil_model::Platform::Other(platform));
+        let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+            let v: Option<String> = r.get(i)?;
+            Ok(v.and_then(|v| serde_json::from_str(&v).ok())
+                .unwrap_or_default())
+        };
+        let media: Option<String> = r.get(15)?;
+        let media = media
+            .and_then(|m| serde_json::from_str::<Vec<vigil_model::Media>>(&m).ok())
+            .unwrap_or_default();
+        Ok(Post {
+            id: r.get(0)?,
+            platform,
+            account_id: r.get(2)?,
+            created_at: r.get(3)?,
+            text: r.get(4)?,
+            lang: r.get(5)?,
+            reply_to: r.get(6)?,
+            repost_of: r.get(7)?,
+            quote_of: r.get(8)?,
+            forwarded_from: r.get(9)?,
+            hashtags: list(10)?,
+            mentions: list(11)?,
+            urls: list(12)?,
+            permalink: r.get(13)?,
+            media,
+            derived: vigil_model::Derived,
+        })
+    }
+
+    fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+        let platform: String = r.get(1)?;
+        let platform = vigil_model::Platform::parse(&platform)
+            .unwrap_or(vigil_model::Platform::Other(platform));
+        let kind: String = r.get(2)?;
+        let status: String = r.get(10)?;
+        Ok(Account {
+            id: r.get(0)?,
+            platform,
+            kind: serde_json::from_value(serde_json::Value::String(kind)).unwrap_or_default(),
+            handle: r.get(3)?,
+            display_name: r.get(4)?,
+            bio: r.get(5)?,
+            created_at: r.get(6)?,
+            followers: r.get::<_, Option<i64>>(7)?.map(|v| v.max(0) as u64),
+            following: r.get::<_, Option<i64>>(8)?.map(|v| v.max(0) as u64),
+            avatar_url: r.get(9)?,
+            status: serde_json::from_value(serde_json::Value::String(status)).unwrap_or_default(),
+        })
+    }
+}
+
+const POST_COLUMNS: &str = "p.id, p.platform, p.account_id, p.created_at, p.text, p.lang, p.reply_to, p.repost_of, \
+     p.quote_of, p.forwarded_from, p.hashtags, p.mentions, p.urls, p.permalink, p.content_hash, \
+     (SELECT json_group_array(json_patch(json_object('kind', m.kind), json_object('url', m.url, 'path', m.path, \
+       'sha256', m.sha256, 'md5', m.md5, 'width', m.width, 'height', m.height, 'key', m.key))) \
+       FROM media m WHERE m.post_id = p.id)";
+
+const ACCOUNT_COLUMNS: &str =
+    "id, platform, kind, handle, display_name, bio, created_at, followers, following, avatar_url, status";
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+fn signal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Signal> {
+    let kind: String = r.get(0)?;
+    let cat: Option<String> = r.get(3)?;
+    let ctx: Option<String> = r.get(4)?;
+    let expl: String = r.get(8)?;
+    Ok(Signal {
+        entity_kind: serde_json::from_value(serde_json::Value::String(kind))
+            .unwrap_or(EntityKind::Post),
+        entity_id: r.get(1)?,
+        detector: r.get(2)?,
+        category: cat.as_deref().and_then(vigil_model::Category::parse),
+        context: ctx.as_deref().and_then(vigil_model::Context::parse),
+        weight: r.get::<_, f64>(5)? as f32,
+        source: r.get(6)?,
+        version: r.get(7)?,
+        explanation: serde_json::from_str(&expl).unwrap_or(serde_json::Value::Null),
+        at: r.get(9)?,
+        shadow: r.get(10)?,
+    })
 }
 
 enum Change {
@@ -411,6 +624,56 @@ mod tests {
                 line: 1,
             },
         ]
+    }
+
+    #[test]
+    fn records_read_back_as_written() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let b = sample();
+        s.write_batch(&b).unwrap();
+        let Record::Post(p) = &b[1].record else {
+            unreachable!()
+        };
+        assert_eq!(s.post("twitter:1").unwrap().as_ref(), Some(p));
+        let Record::Account(a) = &b[0].record else {
+            unreachable!()
+        };
+        assert_eq!(s.account("twitter:9").unwrap().as_ref(), Some(a));
+        let mut all = Vec::new();
+        s.for_each_post(&mut |p| {
+            all.push(p);
+            true
+        })
+        .unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(s.posts_by_account("twitter:9", 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn signals_are_idempotent_per_entity_detector_and_source() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let sig = Signal {
+            entity_kind: EntityKind::Post,
+            entity_id: "twitter:1".into(),
+            detector: "rules".into(),
+            category: Some(vigil_model::Category::Recruitment),
+            context: None,
+            weight: 0.5,
+            source: "rule:starter/x".into(),
+            version: "1".into(),
+            explanation: serde_json::json!({"matched": ["x"]}),
+            at: 1_402_740_000_000,
+            shadow: false,
+        };
+        assert_eq!(s.write_signals(&[sig.clone()]).unwrap().inserted, 1);
+        assert_eq!(s.write_signals(&[sig.clone()]).unwrap().unchanged, 1);
+        let mut changed = sig.clone();
+        changed.weight = 0.9;
+        assert_eq!(s.write_signals(&[changed.clone()]).unwrap().updated, 1);
+        assert_eq!(
+            s.signals_for(EntityKind::Post, "twitter:1").unwrap(),
+            vec![changed]
+        );
     }
 
     #[test]
