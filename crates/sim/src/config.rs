@@ -123,7 +123,8 @@ pub struct SimConfig {
     pub benign_images: u32,
     /// Side of the longest edge of generated images, in pixels (clamped to 64..=1024).
     pub image_size: u32,
-    /// Worker threads (0 = all available cores). Output does not depend on it.
+    /// Worker threads (0 = all available cores). Output does not depend on it, so it is not echoed into truth.json.
+    #[serde(skip_serializing)]
     pub threads: usize,
 }
 

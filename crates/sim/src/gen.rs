@@ -2,7 +2,10 @@
 
 use std::collections::VecDeque;
 
-use crate::clock::MS_PER_HOUR;
+use crate::clock::{MS_PER_DAY, MS_PER_HOUR};
+
+/// Length of the pre-start history block.
+pub const HISTORY_MS: i64 = 7 * MS_PER_DAY;
 use crate::config::Platform;
 use crate::identity;
 use crate::media::{ImageKind, MediaSet};
@@ -149,12 +152,49 @@ impl<'a> Gen<'a> {
         self.w.langs[l as usize].vocab
     }
 
+    /// Time window of a block: block 0 is the pre-start history (the week before the start), blocks 1.. cover the run.
+    pub fn window(w: &World, block: u32) -> (i64, i64) {
+        if block == 0 {
+            (w.start - HISTORY_MS, w.start)
+        } else {
+            let t0 = w.start + (block as i64 - 1) * w.block_ms;
+            (t0, (t0 + w.block_ms).min(w.end))
+        }
+    }
+
     /// All events of this block, time-ordered: organic posts drawn by activity and daily rhythm, plus planned events.
+    /// The history block holds only the posts of accounts enforced before the start, so a platform's earlier
+    /// enforcement comes with the profiles and posts it was based on.
     pub fn events(&mut self) -> Vec<Ev> {
-        let t0 = self.w.start + self.block as i64 * self.w.block_ms;
-        let t1 = (t0 + self.w.block_ms).min(self.w.end);
+        let (t0, t1) = Self::window(self.w, self.block);
         let days = (t1 - t0) as f64 / 86_400_000.0;
         let mut evs = Vec::new();
+        if self.block == 0 {
+            for (i, a) in self.pw.accounts.iter().enumerate() {
+                if !a.known {
+                    continue;
+                }
+                let (from, to) = (a.created.max(t0), a.suspended.min(t1));
+                if to <= from {
+                    continue;
+                }
+                let n = self
+                    .rng
+                    .poisson(a.rate as f64 * (to - from) as f64 / 86_400_000.0);
+                for _ in 0..n {
+                    let t = from + self.rng.below((to - from) as u64) as i64;
+                    evs.push(Ev {
+                        t,
+                        acct: i as u32,
+                        kind: None,
+                        arg: 0,
+                        aux: 0,
+                    });
+                }
+            }
+            evs.sort_unstable();
+            return evs;
+        }
         if !self.pw.alias.is_empty() {
             let proposals = self.rng.poisson(self.pw.alias.total * days * 1.6);
             evs.reserve(proposals as usize * 2 / 3);
@@ -196,7 +236,11 @@ impl<'a> Gen<'a> {
         self.counter += 1;
         match self.p {
             Platform::Twitter => snowflake(t, self.block as u64, self.counter),
-            _ => 1_000_000_000 + ((t - self.w.start) as u64) * 16 + (self.counter % 16),
+            _ => {
+                1_000_000_000
+                    + ((t - (self.w.start - HISTORY_MS)) as u64) * 16
+                    + (self.counter % 16)
+            }
         }
     }
 
@@ -329,6 +373,7 @@ impl<'a> Gen<'a> {
                 let orig = self.release_post(r);
                 let mut p = self.blank(ev.t, ev.acct);
                 p.toks = self.share_toks(&orig);
+                p.lang = orig.lang;
                 p.share_of = Some(Box::new(orig));
                 p.planned = true;
                 p
@@ -437,6 +482,7 @@ impl<'a> Gen<'a> {
                     let orig = self.ring[k].clone();
                     if orig.share_of.is_none() && orig.acct != ev.acct {
                         p.toks = self.share_toks(&orig);
+                        p.lang = orig.lang;
                         p.share_of = Some(Box::new(orig));
                         return Some(p);
                     }
@@ -495,6 +541,7 @@ impl<'a> Gen<'a> {
                     let orig = self.xring[k].clone();
                     if orig.acct != ev.acct {
                         p.toks = self.share_toks(&orig);
+                        p.lang = orig.lang;
                         p.share_of = Some(Box::new(orig));
                         return Some(p);
                     }

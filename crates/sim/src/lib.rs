@@ -127,7 +127,7 @@ pub fn simulate_with_hashers(
 
     // Units of work: (platform, time block), pulled by workers; results are merged in unit order.
     let units: Vec<(usize, u32)> = (0..world.platforms.len())
-        .flat_map(|pi| (0..world.blocks).map(move |b| (pi, b)))
+        .flat_map(|pi| (0..=world.blocks).map(move |b| (pi, b)))
         .collect();
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Result<UnitOut, SimError>>>> =
@@ -578,7 +578,7 @@ fn write_truth(
                     predecessor: identity::stable_id(pw.platform, pa, pr),
                     created_at: rfc3339_ms(a.created),
                     predecessor_suspended_at: rfc3339_ms(pa.suspended),
-                    predecessor_observed: !pa.known,
+                    predecessor_known_at_start: pa.known,
                     generation: a.generation,
                 })?;
             }

@@ -103,8 +103,8 @@ pub struct TruthReturn {
     pub predecessor: String,
     pub created_at: String,
     pub predecessor_suspended_at: String,
-    /// False when the predecessor was suspended before the start and never posts in the data.
-    pub predecessor_observed: bool,
+    /// The predecessor was suspended before the start (its posts are in the history block, its suspension in `enforcement.jsonl`).
+    pub predecessor_known_at_start: bool,
     pub generation: u8,
 }
 

@@ -188,6 +188,7 @@ pub struct World {
     pub start: i64,
     pub end: i64,
     pub block_ms: i64,
+    /// Blocks of the run; block 0 is the pre-start history, so there are `blocks + 1` units per platform.
     pub blocks: u32,
     pub langs: Vec<LangSlot>,
     pub platforms: Vec<PlatformWorld>,
@@ -313,6 +314,19 @@ impl World {
     }
 }
 
+/// Delay from an account's creation to its suspension, or NEVER. A mixture matching Conway et al. (2017):
+/// `p2` of accounts within 48 hours, `p90` within 90 days, the rest not within the horizon.
+pub fn suspension_delay(rng: &mut Rng, p2: f64, p90: f64) -> i64 {
+    let u = rng.f64();
+    if u < p2 {
+        (rng.f64() * 48.0 * MS_PER_HOUR as f64) as i64 + 60_000
+    } else if u < p90 {
+        48 * MS_PER_HOUR + (rng.f64() * 88.0 * MS_PER_DAY as f64) as i64
+    } else {
+        NEVER
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn build_platform(
     cfg: &SimConfig,
@@ -378,16 +392,7 @@ fn build_platform(
     let mut accounts: Vec<Account> = Vec::with_capacity(n as usize + n_known as usize * 2);
     let p2 = cfg.suspended_within_2_days;
     let p90 = cfg.suspended_within_90_days;
-    let susp_delay = |rng: &mut Rng| -> i64 {
-        let u = rng.f64();
-        if u < p2 {
-            (rng.f64() * 48.0 * MS_PER_HOUR as f64) as i64 + 60_000
-        } else if u < p90 {
-            48 * MS_PER_HOUR + (rng.f64() * 88.0 * MS_PER_DAY as f64) as i64
-        } else {
-            NEVER
-        }
-    };
+    let susp_delay = |rng: &mut Rng| suspension_delay(rng, p2, p90);
 
     for (i, &role) in roles.iter().enumerate() {
         let ext = role.is_extremist();
@@ -522,7 +527,7 @@ fn build_platform(
             break;
         }
         let tmpl = accounts[ext_idx[(k as usize * 7919) % ext_idx.len()] as usize].clone();
-        let suspended = start - 3_600_000 - (rng.f64() * 7.0 * MS_PER_DAY as f64) as i64;
+        let suspended = start - 3_600_000 - (rng.f64() * 6.0 * MS_PER_DAY as f64) as i64;
         let created =
             suspended - (2.0 * MS_PER_HOUR as f64 + rng.f64() * 60.0 * MS_PER_DAY as f64) as i64;
         let actor = *actor_next;
@@ -741,7 +746,7 @@ fn build_platform(
         .copied()
         .filter(|&i| {
             let a = &accounts[i as usize];
-            a.community && a.generation == 0 && !a.known && a.suspended == NEVER
+            a.community && a.generation == 0 && !a.known
         })
         .take(16)
         .collect();
