@@ -1,5 +1,8 @@
 //! Derived account identity: handles (with returning-account mutations), display names, bios and platform ids.
 
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#![allow(clippy::manual_is_multiple_of)]
+
 use crate::config::Platform;
 use crate::rng::mix64;
 use crate::vocab::{HANDLE_HOMOGLYPHS, NAME_HOMOGLYPHS};
@@ -42,7 +45,12 @@ pub fn stable_id(p: Platform, a: &Account, idx: u32) -> String {
 
 /// Handle of an account: romanised syllables, a `sim` marker and digits; returning accounts mutate their predecessor's.
 pub fn handle(w: &World, a: &Account) -> String {
-    let lang = w.langs[a.lang as usize].vocab;
+    handle_in(&w.langs, a)
+}
+
+/// As [`handle`], from the language table alone (used while the world is being built).
+pub fn handle_in(langs: &[crate::world::LangSlot], a: &Account) -> String {
+    let lang = langs[a.lang as usize].vocab;
     let mut h = a.name_seed;
     let mut s = String::with_capacity(16);
     let nsyl = 2 + (h % 2) as usize;
@@ -70,6 +78,8 @@ pub fn handle(w: &World, a: &Account) -> String {
             _ => s.push('_'),
         }
     }
+    // A salt set at build time keeps handles unique on a platform, as platforms require.
+    num += a.handle_salt as u32 * 7;
     s.push_str(&num.to_string());
     // Platforms allow only ASCII letters, digits and underscores in handles.
     s.retain(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -243,7 +243,14 @@ fn prop_base(seed: u64, b: u32, size: u32) -> Img {
     let rad = h as f64 * (0.18 + 0.1 * r.f64());
     let fg = color(&mut r, 180, 255);
     img.disc(cx, cy, rad * 0.82, rad, fg);
-    img.polygon(cx, cy, rad * 0.7, 3 + r.below(5) as u32, r.f64() * 6.28, fg);
+    img.polygon(
+        cx,
+        cy,
+        rad * 0.7,
+        3 + r.below(5) as u32,
+        r.f64() * std::f64::consts::TAU,
+        fg,
+    );
     let by = (h as f64 * 0.78) as i64;
     img.rect(0, by, w as i64, h as i64, [10, 10, 10]);
     let mut x = 12i64;
@@ -479,6 +486,7 @@ fn job(
 /// Supporter avatars are the last pool entries (see `World::avatar_pool_extremist`).
 pub const AVATAR_SUPPORTER_POOL: u32 = 24;
 
+#[allow(clippy::too_many_arguments)] // one call site; a parameter struct would only restate these
 /// Generates every image of the world under `dir` using `threads` workers; file contents are independent of thread count.
 pub fn generate(
     seed: u64,

@@ -81,6 +81,8 @@ pub struct Account {
     pub avatar: u32,
     pub avatar_variant: u8,
     pub name_seed: u64,
+    /// Bumped at build time when the derived handle is already taken on the platform.
+    pub handle_salt: u16,
     /// Facebook group a user posts into.
     pub home: u32,
     pub tz: i8,
@@ -512,6 +514,7 @@ fn build_platform(
             avatar,
             avatar_variant,
             name_seed,
+            handle_salt: 0,
             home: NONE,
             tz,
         });
@@ -650,6 +653,7 @@ fn build_platform(
                 avatar: rng.below(world.avatar_pool_benign as u64) as u32,
                 avatar_variant: 0,
                 name_seed: mix64(cfg.seed ^ 0xFACE ^ ((p.index() as u64) << 40) ^ k),
+                handle_salt: 0,
                 home: NONE,
                 tz: world.langs[lang as usize].vocab.tz,
             },
@@ -687,6 +691,18 @@ fn build_platform(
     }
     for a in accounts.iter_mut() {
         a.known = a.role.is_extremist() && a.suspended < start;
+    }
+
+    // Unique handles per platform, in account order (membership only, so the output stays deterministic).
+    let mut taken = std::collections::HashSet::with_capacity(accounts.len());
+    for a in accounts.iter_mut() {
+        loop {
+            let h = crate::identity::handle_in(&world.langs, a);
+            if taken.insert(h) {
+                break;
+            }
+            a.handle_salt = a.handle_salt.wrapping_add(1);
+        }
     }
 
     // Heavy-tailed followers by preferential attachment (Barabási–Albert, m = 3), scaled to a platform-sized audience.

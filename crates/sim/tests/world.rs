@@ -379,6 +379,16 @@ fn every_file_is_valid_platform_native_json_and_truth_matches_it() {
     let t = truth::load(&dir.join("truth.json")).unwrap();
     let accounts: BTreeSet<&str> = t.accounts.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(accounts.len(), t.accounts.len(), "duplicate account ids");
+    let handles: BTreeSet<(Platform, &str)> = t
+        .accounts
+        .iter()
+        .map(|a| (a.platform, a.handle.as_str()))
+        .collect();
+    assert_eq!(
+        handles.len(),
+        t.accounts.len(),
+        "two accounts share a handle on one platform"
+    );
     assert!(t.accounts.iter().any(|a| a.extremist) && t.accounts.iter().any(|a| a.role == "news"));
     assert!(!t.campaigns.is_empty() && !t.trends.is_empty() && !t.clusters.is_empty());
     for c in &t.campaigns {
