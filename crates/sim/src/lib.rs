@@ -519,6 +519,9 @@ fn write_truth(
             }
         }
     }
+    // Each flood is also a coordinated cluster (its participants co-post within minutes); ids follow the planned clusters.
+    let mut flood_cluster = vec![NONE; w.campaigns.len()];
+    let mut flood_members: Vec<(u32, Platform, Vec<u32>)> = Vec::new();
     t.begin_array("campaigns")?;
     for c in &w.campaigns {
         let mut posts = std::mem::take(&mut camp_posts[c.id as usize]);
@@ -526,6 +529,16 @@ fn write_truth(
         let mut participants: Vec<u32> = posts.iter().map(|x| x.1.acct).collect();
         participants.sort_unstable();
         participants.dedup();
+        if c.kind == "hashtag_flood" && !participants.is_empty() {
+            let id = (w.clusters.len() + flood_members.len()) as u32;
+            flood_cluster[c.id as usize] = id;
+            flood_members.push((id, c.platform, participants.clone()));
+        }
+        let cluster = if c.cluster != NONE {
+            c.cluster
+        } else {
+            flood_cluster[c.id as usize]
+        };
         t.item(&truth::TruthCampaign {
             id: c.id,
             kind: c.kind.into(),
@@ -537,7 +550,7 @@ fn write_truth(
             end: posts.last().map(|x| rfc3339_ms(x.0)),
             participants: participants.iter().map(|&i| sid(c.platform, i)).collect(),
             posts: posts.iter().map(|x| x.1.post.clone()).collect(),
-            cluster: (c.cluster != NONE).then_some(c.cluster),
+            cluster: (cluster != NONE).then_some(cluster),
         })?;
     }
     t.end_array()?;
@@ -564,6 +577,15 @@ fn write_truth(
             platform: c.platform,
             lead: (c.lead != NONE).then(|| sid(c.platform, c.lead)),
             members,
+        })?;
+    }
+    for (id, p, members) in flood_members {
+        t.item(&truth::TruthCluster {
+            id,
+            kind: "flood".into(),
+            platform: p,
+            lead: None,
+            members: members.iter().map(|&i| sid(p, i)).collect(),
         })?;
     }
     t.end_array()?;

@@ -88,7 +88,8 @@ pub struct TruthCampaign {
 #[serde(deny_unknown_fields)]
 pub struct TruthCluster {
     pub id: u32,
-    /// `amplification` (bots around a core media account) or `app` (accounts enrolled in the posting app).
+    /// `amplification` (bots around a core media account), `app` (accounts enrolled in the posting app)
+    /// or `flood` (the participants of one hashtag flood). An account may be in several clusters.
     pub kind: String,
     pub platform: Platform,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -437,6 +437,12 @@ fn build_platform(
                 s = NEVER;
             }
             (c, s)
+        } else if rng.chance(0.12) {
+            // Young benign accounts too, so that account age alone does not separate supporters.
+            let c = start
+                - (1.0 + rng.f64() * 89.0) as i64 * MS_PER_DAY
+                - rng.below(MS_PER_DAY as u64) as i64;
+            (c, NEVER)
         } else {
             let c = start
                 - (30.0 + rng.f64() * 6.0 * 365.0) as i64 * MS_PER_DAY
