@@ -202,7 +202,15 @@ impl SimConfig {
         if self.hours == 0 || self.hours > 24 * 366 {
             return bad(format!("hours must be within 1..=8784, got {}", self.hours));
         }
-        self.start_ms()?;
+        let start = self.start_ms()?;
+        // Tweet ids are snowflakes (time-ordered since November 2010); earlier starts would make them collide.
+        let (lo, hi) = (1_293_840_000_000, 4_102_444_800_000);
+        if !(lo..hi).contains(&start) {
+            return bad(format!(
+                "start `{}` must be within 2011-01-01..2100-01-01",
+                self.start
+            ));
+        }
         share("extremist_share", self.extremist_share)?;
         share("return_rate", self.return_rate)?;
         share("suspended_within_2_days", self.suspended_within_2_days)?;

@@ -540,3 +540,100 @@ fn population_has_the_published_language_mix_and_shares() {
         assert!(benign_langs.contains(l), "no benign {l} accounts");
     }
 }
+
+#[test]
+fn degenerate_worlds_do_not_panic() {
+    let base = SimConfig {
+        image_size: 64,
+        propaganda_images: 1,
+        variants_per_image: 0,
+        benign_images: 0,
+        ..small(11)
+    };
+    let cases = [
+        SimConfig {
+            accounts: 1,
+            hours: 1,
+            ..base.clone()
+        },
+        SimConfig {
+            accounts: 3,
+            platforms: vec![Platform::Facebook],
+            ..base.clone()
+        },
+        SimConfig {
+            accounts: 200,
+            extremist_share: 1.0,
+            news_share: 0.0,
+            ..base.clone()
+        },
+        SimConfig {
+            accounts: 200,
+            extremist_share: 0.0,
+            campaigns: 3,
+            ..base.clone()
+        },
+        SimConfig {
+            accounts: 500,
+            return_rate: 1.0,
+            suspended_within_2_days: 1.0,
+            suspended_within_90_days: 1.0,
+            return_delay_hours: 0.0,
+            ..base.clone()
+        },
+        SimConfig {
+            accounts: 300,
+            languages: vec!["xx".into()],
+            platforms: vec![Platform::Telegram, Platform::Vk],
+            ..base.clone()
+        },
+    ];
+    for (k, cfg) in cases.iter().enumerate() {
+        let dir = tmp(&format!("edge{k}"));
+        let r = simulate(cfg, &dir);
+        assert!(r.is_ok(), "case {k}: {r:?}");
+        truth::load(&dir.join("truth.json")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let early = SimConfig {
+        start: "2009-06-01T00:00:00Z".into(),
+        ..base
+    };
+    assert!(early.validate().is_err());
+}
+
+struct LenHasher;
+
+impl vigil_sim::KnownMediaHasher for LenHasher {
+    fn algorithm(&self) -> &'static str {
+        "PDQ"
+    }
+    fn hash(&self, bytes: &[u8]) -> Option<String> {
+        Some(format!("{:064x}", bytes.len()))
+    }
+}
+
+#[test]
+fn an_extra_hasher_adds_one_column_to_the_known_list() {
+    let dir = tmp("hasher");
+    let cfg = SimConfig {
+        accounts: 300,
+        image_size: 64,
+        ..small(5)
+    };
+    vigil_sim::simulate_with_hashers(&cfg, &dir, &[&LenHasher]).unwrap();
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("known/hashes.json")).unwrap())
+            .unwrap();
+    let algs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| s(h, "algorithm"))
+        .collect();
+    let count = |a: &str| algs.iter().filter(|x| **x == a).count();
+    assert!(count("PDQ") > 0);
+    assert_eq!(count("PDQ"), count("MD5"));
+    assert_eq!(count("SHA256"), count("MD5"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
