@@ -45,7 +45,6 @@ pub struct Post {
     pub campaign: u32,
     /// Whether the post carries a propaganda image (truth only).
     pub prop: Option<(u32, u32)>,
-    pub planned: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,7 +314,6 @@ impl<'a> Gen<'a> {
             views: 0,
             campaign: NONE,
             prop: None,
-            planned: false,
         }
     }
 
@@ -354,7 +352,6 @@ impl<'a> Gen<'a> {
             views: a.followers,
             campaign: NONE,
             prop: Some((r.image, 0)),
-            planned: true,
         }
     }
 
@@ -375,7 +372,6 @@ impl<'a> Gen<'a> {
                 p.toks = self.share_toks(&orig);
                 p.lang = orig.lang;
                 p.share_of = Some(Box::new(orig));
-                p.planned = true;
                 p
             }
             Some(PKind::MediaRepost) => {
@@ -388,7 +384,6 @@ impl<'a> Gen<'a> {
                     v: ev.aux,
                 });
                 p.prop = Some((r.image, ev.aux));
-                p.planned = true;
                 p
             }
             Some(PKind::Flood) => {
@@ -408,7 +403,6 @@ impl<'a> Gen<'a> {
                 let mut p = self.blank(ev.t, ev.acct);
                 p.toks = self.mutate(&toks, clang);
                 p.campaign = c.id;
-                p.planned = true;
                 if self.rng.chance(0.2) {
                     let b = self.rng.below(self.w.prop_images as u64) as u32;
                     let v = self.rng.below(self.w.variants as u64 + 1) as u32;
@@ -432,7 +426,6 @@ impl<'a> Gen<'a> {
                     Tok::Url(c.key.clone().into()),
                 ];
                 p.campaign = c.id;
-                p.planned = true;
                 p
             }
             Some(PKind::Trend) => {
@@ -454,14 +447,12 @@ impl<'a> Gen<'a> {
                     ));
                 }
                 p.toks = toks;
-                p.planned = true;
                 p
             }
             Some(PKind::NewsReact) => {
                 let c = &self.w.campaigns[ev.arg as usize];
                 let mut p = self.blank(ev.t, ev.acct);
                 p.toks = self.context_toks(a, lang, Some(c.key.trim_start_matches('#')));
-                p.planned = true;
                 p
             }
         };

@@ -49,12 +49,9 @@ pub fn kv(buf: &mut Vec<u8>, k: &str, v: &str) {
 
 #[inline]
 pub fn int(buf: &mut Vec<u8>, v: i64) {
-    let mut b = itoa_buf(v);
-    buf.append(&mut b);
-}
-
-fn itoa_buf(v: i64) -> Vec<u8> {
-    v.to_string().into_bytes()
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let _ = write!(buf, "{v}");
 }
 
 /// Appends `"key":123`.

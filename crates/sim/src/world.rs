@@ -451,6 +451,7 @@ fn build_platform(
         };
         let hyper = ext
             && matches!(role, Role::Fanboy | Role::AmplifierBot)
+            // Only fanboys and bots (about 82% of supporters) can be hyperactive; 1.2 restores the share over all supporters.
             && rng.chance(cfg.hyperactive_share * 1.2);
         let rate = match role {
             Role::Benign => rng.lognormal_mean(cfg.posts_per_account_day.max(1e-6), 1.1),
