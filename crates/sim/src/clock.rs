@@ -63,15 +63,6 @@ pub fn rfc3339_ms(ms: i64) -> String {
     )
 }
 
-/// `2014-06-14T10:00:00Z`, second precision.
-pub fn rfc3339_s(ms: i64) -> String {
-    let t = tm(ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.y, t.mo, t.d, t.h, t.mi, t.s
-    )
-}
-
 /// `2014-06-14T10:00:00+0000` (Facebook Graph API).
 pub fn graph_time(ms: i64) -> String {
     let t = tm(ms);
