@@ -24,6 +24,8 @@ enum Command {
     Scan(cmd::scan::Args),
     /// Print counts per platform and kind
     Stats(cmd::stats::Args),
+    /// Write a synthetic world in platform-native formats, with its ground truth
+    Simulate(cmd::simulate::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Ingest(a) => cmd::ingest::run(a),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Stats(a) => cmd::stats::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -457,3 +457,81 @@ fn undetectable_inputs_are_reported_not_fatal() {
     );
     assert_eq!(records(&out).len(), 3);
 }
+
+/// A simulated world ingests in one call with zero quarantined records, and the truth's ids
+/// join with what was stored (the contract `vigil eval` relies on).
+#[test]
+fn a_simulated_world_ingests_cleanly_and_joins_its_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vigil(
+        &[
+            "simulate",
+            "--out",
+            "world",
+            "--seed",
+            "7",
+            "--accounts",
+            "3000",
+            "--hours",
+            "12",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vigil(&["ingest", "--json", "--db", "w.db", "world"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["totals"]["quarantined"], 0, "{v}");
+    let formats: std::collections::BTreeSet<String> = v["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["format"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        formats.into_iter().collect::<Vec<_>>(),
+        ["facebook", "native", "telegram", "twitter", "vk"]
+    );
+
+    let truth = vigil_sim::truth::load(&dir.path().join("world/truth.json")).unwrap();
+    let store = vigil_store::SqliteStore::open(&dir.path().join("w.db")).unwrap();
+    use vigil_store::Store;
+    let mut missing = Vec::new();
+    for c in &truth.campaigns {
+        for p in &c.posts {
+            if store.post(p).unwrap().is_none() {
+                missing.push(p.clone());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "campaign posts not stored: {:?}",
+        &missing[..missing.len().min(5)]
+    );
+    let mut posted = std::collections::HashSet::new();
+    store
+        .for_each_post(&mut |p| {
+            posted.insert(p.account_id);
+            true
+        })
+        .unwrap();
+    let unknown: Vec<_> = truth
+        .accounts
+        .iter()
+        .filter(|a| posted.contains(&a.id) && store.account(&a.id).unwrap().is_none())
+        .map(|a| &a.id)
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "authors without account records: {unknown:?}"
+    );
+    assert!(
+        truth
+            .accounts
+            .iter()
+            .filter(|a| posted.contains(&a.id))
+            .count()
+            > 1000
+    );
+}

@@ -314,7 +314,7 @@ fn read_units<R: BufRead>(
     Ok(())
 }
 
-fn first_line_is_value(head: &[u8], max_line: usize) -> bool {
+fn first_line_is_value(head: &[u8], _max_line: usize) -> bool {
     let start = head
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -323,10 +323,10 @@ fn first_line_is_value(head: &[u8], max_line: usize) -> bool {
     let rest = &head[start..];
     match memchr::memchr(b'\n', rest) {
         Some(i) => serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..i]).is_ok(),
-        // No newline within the bound: a long single line is still lines mode.
-        None => {
-            rest.len() > max_line || serde_json::from_slice::<serde::de::IgnoredAny>(rest).is_ok()
-        }
+        // No newline in what we can see: compact JSON on one long line, which lines mode
+        // reads correctly whether it is one document or the first of many lines. A
+        // pretty-printed document breaks its first line right after the opening brace.
+        None => true,
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn read<R: BufRead>(
                     continue;
                 }
                 match parse_line(bytes, &mut scratch) {
-                    Ok(rec) => em.emit(rec, no, bytes),
+                    Ok(rec) => em.emit(qualify_ids(rec), no, bytes),
                     Err(reason) => {
                         let reason = if terminated {
                             reason
@@ -88,6 +88,41 @@ fn utf8_reason(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Err(u) => format!("invalid UTF-8 at byte {}", u.valid_up_to()),
         Ok(_) => "invalid UTF-8".to_string(),
+    }
+}
+
+/// Native ids may be given bare (`"account_id":"123"` beside `"platform":"vk"`) or qualified
+/// (`"vk:123"`); vigil stores them qualified.
+pub fn qualify_ids(rec: Record) -> Record {
+    fn q(platform: &vigil_model::Platform, id: &mut String) {
+        let p = platform.as_str();
+        if !(id.len() > p.len() && id.as_bytes()[p.len()] == b':' && id.starts_with(p)) {
+            *id = platform.id(id);
+        }
+    }
+    match rec {
+        Record::Post(mut p) => {
+            q(&p.platform, &mut p.id);
+            q(&p.platform, &mut p.account_id);
+            for r in [&mut p.reply_to, &mut p.repost_of, &mut p.quote_of]
+                .into_iter()
+                .flatten()
+            {
+                q(&p.platform, r);
+            }
+            Record::Post(p)
+        }
+        Record::Account(mut a) => {
+            q(&a.platform, &mut a.id);
+            Record::Account(a)
+        }
+        Record::Enforcement(mut e) => {
+            q(&e.platform, &mut e.account_id);
+            if let Some(pid) = e.post_id.as_mut() {
+                q(&e.platform, pid);
+            }
+            Record::Enforcement(e)
+        }
     }
 }
 

@@ -217,7 +217,7 @@ pub fn stable_post_id(w: &World, p: Platform, acct: u32, post: u64) -> String {
         Platform::Twitter => format!("twitter:{post}"),
         Platform::Vk => format!("vk:{}_{post}", identity::vk_id(a, acct)),
         Platform::Facebook => format!("facebook:{}_{post}", facebook::feed_of(a, acct)),
-        Platform::Telegram => format!("telegram:channel{}_{post}", identity::tg_id(acct)),
+        Platform::Telegram => format!("telegram:channel{}/{post}", identity::tg_id(acct)),
     }
 }
 

@@ -9,9 +9,11 @@ use crate::json::{self, kn, kv};
 use crate::out::{OutFile, UnitOut};
 use crate::SimError;
 
-/// Relative photo path inside an export (resolved to `media/` through `media/index.jsonl`).
+/// Photo path relative to the export's `result.json`: every export sits two levels below the
+/// world's root (`telegram/<export>/result.json`), so this points at the shared `media/` folder
+/// and an adapter resolving paths against the export's directory finds the real file.
 pub fn photo_path(stem: &str, ext: &str) -> String {
-    format!("photos/{stem}.{ext}")
+    format!("../../media/{stem}.{ext}")
 }
 
 pub struct TgSink {

@@ -2,4 +2,5 @@
 
 pub mod ingest;
 pub mod scan;
+pub mod simulate;
 pub mod stats;
