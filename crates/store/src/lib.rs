@@ -83,6 +83,11 @@ pub trait Store: Send {
     fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
     /// Every stored account, by id; `f` returns false to stop.
     fn for_each_account(&self, f: &mut dyn FnMut(Account) -> bool) -> Result<(), StoreError>;
+    /// Every enforcement event in time order; `f` returns false to stop.
+    fn for_each_enforcement(
+        &self,
+        f: &mut dyn FnMut(vigil_model::Enforcement) -> bool,
+    ) -> Result<(), StoreError>;
     /// An account's most recent posts, newest first.
     fn posts_by_account(&self, account_id: &str, limit: usize) -> Result<Vec<Post>, StoreError>;
 

@@ -240,6 +240,36 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn for_each_enforcement(
+        &self,
+        f: &mut dyn FnMut(Enforcement) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut q = self.conn.prepare(
+            "SELECT platform, account_id, post_id, action, at, reason FROM enforcement ORDER BY at, id",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            let platform: String = r.get(0)?;
+            let action: String = r.get(3)?;
+            let Ok(action) = serde_json::from_value(serde_json::Value::String(action)) else {
+                continue;
+            };
+            let e = Enforcement {
+                platform: vigil_model::Platform::parse(&platform)
+                    .unwrap_or(vigil_model::Platform::Other(platform)),
+                account_id: r.get(1)?,
+                post_id: r.get(2)?,
+                action,
+                at: r.get(4)?,
+                reason: r.get(5)?,
+            };
+            if !f(e) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn posts_by_account(&self, account_id: &str, limit: usize) -> Result<Vec<Post>, StoreError> {
         let mut q = self.conn.prepare_cached(&format!(
             "SELECT {POST_COLUMNS} FROM posts p WHERE p.account_id = ?1 ORDER BY p.created_at DESC LIMIT ?2"

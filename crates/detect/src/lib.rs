@@ -1,0 +1,132 @@
+//! The detector seam. Every detector (rules, hash banks, campaigns, coordination, returning
+//! accounts, risk) implements [`Detector`]: it sees posts and enforcement events in event-time
+//! order with their text analysis, and emits [`Signal`]s. Detectors do no IO; the [`replay`]
+//! driver reads the store and writes the signals back.
+
+use std::collections::HashMap;
+use vigil_model::{Account, Enforcement, Post, Signal};
+use vigil_store::{Store, StoreError};
+use vigil_text::TextAnalysis;
+
+/// What earlier detectors in the same pass learned about the current post and its author,
+/// for later ones (a rule can require a bank match or campaign membership).
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Hash-bank matches on this post's media or text: (bank, label, distance).
+    pub bank_matches: Vec<BankMatch>,
+    /// Campaign ids this post belongs to.
+    pub campaigns: Vec<String>,
+    /// Coordinated-cluster ids the author belongs to.
+    pub clusters: Vec<String>,
+    /// The author's current risk score, if a risk detector has one.
+    pub risk: Option<f32>,
+    /// Free-form labels set by rules (`label` effects), with optional expiry (ms).
+    pub labels: Vec<(String, Option<i64>)>,
+}
+
+/// A match of a post's media or text against a hash bank.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BankMatch {
+    pub bank: String,
+    pub item: String,
+    pub label: String,
+    pub algorithm: String,
+    pub distance: u32,
+}
+
+/// One post as detectors see it.
+pub struct Observation<'a> {
+    pub post: &'a Post,
+    /// The author, when the store has a record of them.
+    pub account: Option<&'a Account>,
+    pub text: &'a TextAnalysis,
+    /// Filled by detectors earlier in the pass; read by later ones.
+    pub facts: &'a mut Facts,
+}
+
+/// A detector: a pure function of what it has observed so far.
+pub trait Detector: Send {
+    /// Stable name, used as `Signal::detector`.
+    fn name(&self) -> &'static str;
+    /// One post, in event-time order.
+    fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>);
+    /// A platform's enforcement event (a suspension), in event-time order.
+    fn on_enforcement(&mut self, _e: &Enforcement, _out: &mut Vec<Signal>) {}
+    /// End of input: flush windows and emit what only the whole picture shows.
+    fn finish(&mut self, _out: &mut Vec<Signal>) {}
+}
+
+/// Counts from one replay.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ReplayStats {
+    pub posts: u64,
+    pub signals: u64,
+}
+
+/// Run `detectors` over every stored post in event-time order, writing their signals back.
+/// Enforcement events are interleaved at their own times.
+pub fn replay(
+    store: &mut dyn Store,
+    detectors: &mut [Box<dyn Detector>],
+) -> Result<ReplayStats, StoreError> {
+    let mut enforcement = Vec::new();
+    store.for_each_enforcement(&mut |e| {
+        enforcement.push(e);
+        true
+    })?;
+    let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
+    let mut posts = Vec::new();
+    store.for_each_post(&mut |p| {
+        posts.push(p);
+        true
+    })?;
+    let mut enf: Vec<&Enforcement> = enforcement.iter().collect();
+    enf.sort_by_key(|e| e.at);
+    let mut ei = 0;
+    let mut out = Vec::new();
+    let mut stats = ReplayStats::default();
+    for post in &posts {
+        while ei < enf.len() && enf[ei].at <= post.created_at {
+            for d in detectors.iter_mut() {
+                d.on_enforcement(enf[ei], &mut out);
+            }
+            ei += 1;
+        }
+        if !accounts.contains_key(&post.account_id) {
+            let a = store.account(&post.account_id)?;
+            if accounts.len() > 1_000_000 {
+                accounts.clear();
+            }
+            accounts.insert(post.account_id.clone(), a);
+        }
+        let account = accounts.get(&post.account_id).and_then(Option::as_ref);
+        let text = vigil_text::analyze(&post.text);
+        let mut facts = Facts::default();
+        let mut obs = Observation {
+            post,
+            account,
+            text: &text,
+            facts: &mut facts,
+        };
+        for d in detectors.iter_mut() {
+            d.on_post(&mut obs, &mut out);
+        }
+        stats.posts += 1;
+        if out.len() >= 4096 {
+            stats.signals += out.len() as u64;
+            store.write_signals(&out)?;
+            out.clear();
+        }
+    }
+    for e in &enf[ei..] {
+        for d in detectors.iter_mut() {
+            d.on_enforcement(e, &mut out);
+        }
+    }
+    for d in detectors.iter_mut() {
+        d.finish(&mut out);
+    }
+    stats.signals += out.len() as u64;
+    store.write_signals(&out)?;
+    Ok(stats)
+}
