@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Foundation benchmarks (issue 2): scan throughput per format against a bare serde_json pass
+# over the same bytes (the floor), ingest throughput into SQLite, and peak memory at two
+# file sizes. Writes a markdown table to stdout.
+#
+# usage: scripts/bench-foundation.sh [POSTS] [WORKDIR]     (default 1000000, /tmp/vigil-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+W=${2:-/tmp/vigil-bench}
+mkdir -p "$W"
+cargo build --release -q -p vigil-cli -p vigil-ingest --bins --examples
+V=$PWD/target/release/vigil
+GEN=$PWD/target/release/examples/gen_corpus
+FLOOR=$PWD/target/release/examples/floor
+
+# seconds and peak RSS (KiB) of a command, pinned to one core
+measure() { /usr/bin/time -f "%e %M" taskset -c 0 "$@" 2>&1 >/dev/null | tail -1; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+
+echo "| format | floor s | scan --raw s | raw posts/s | raw / floor | scan s (with text stage) | posts/s | scan peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
+for f in native twitter vk facebook telegram; do
+  file=$W/$f.$N
+  [ -f "$file" ] || "$GEN" "$f" "$N" "$file"
+  mode=lines; [ "$f" = telegram ] && mode=document
+  read -r fs _ < <(measure "$FLOOR" "$mode" "$file")
+  read -r rs rm < <(measure "$V" scan -q --raw --format "$f" "$file")
+  read -r ts tm < <(measure "$V" scan -q --format "$f" "$file")
+  echo "| $f | $fs | $rs | $(rate "$N" "$rs") | $(awk -v a="$rs" -v b="$fs" 'BEGIN{printf "%.2f", a/b}') | $ts | $(rate "$N" "$ts") | $((rm / 1024)) MiB raw, $((tm / 1024)) MiB text |"
+done
+
+echo
+echo "| ingest (native, 2 threads) | posts | seconds | posts/s | peak RSS |"
+echo "|---|---|---|---|---|"
+for n in $((N / 4)) "$N"; do
+  file=$W/native.$n
+  [ -f "$file" ] || "$GEN" native "$n" "$file"
+  rm -f "$W/i.db" "$W/i.db-wal" "$W/i.db-shm" "$W/i.quarantine.ndjson"
+  read -r s m < <(/usr/bin/time -f "%e %M" "$V" ingest -q --db "$W/i.db" "$file" 2>&1 >/dev/null | tail -1)
+  echo "| native | $n | $s | $(rate "$n" "$s") | $((m / 1024)) MiB |"
+done
