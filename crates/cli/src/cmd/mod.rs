@@ -1,5 +1,6 @@
 //! One module per `vigil` subcommand.
 
+pub mod eval;
 pub mod ingest;
 pub mod scan;
 pub mod simulate;

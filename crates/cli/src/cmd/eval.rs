@@ -1,0 +1,40 @@
+//! `vigil eval`: compare what vigil found with a simulated world's truth.
+
+use crate::{DbArgs, Outcome, UsageError};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use vigil_store::SqliteStore;
+
+/// Compare what vigil found (from the store) with a simulated world's truth.json
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The world's truth.json, written by `vigil simulate`
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<Outcome> {
+    if !a.db.db.exists() {
+        return Err(UsageError(format!(
+            "no database at {} (run `vigil ingest` first, or pass --db)",
+            a.db.db.display()
+        ))
+        .into());
+    }
+    let truth = vigil_sim::truth::load(&a.truth)
+        .map_err(|e| UsageError(format!("{}: {e}", a.truth.display())))?;
+    let store =
+        SqliteStore::open(&a.db.db).with_context(|| format!("opening {}", a.db.db.display()))?;
+    let report = vigil_eval::evaluate(&store, &truth)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", vigil_eval::table(&report));
+    }
+    Ok(Outcome::Clean)
+}

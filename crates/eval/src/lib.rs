@@ -1,0 +1,225 @@
+//! `vigil eval`: compare what vigil found, as the store holds it, with a simulated world's
+//! ground truth. Only this crate (and the simulator) ever reads `truth.json`; detection never does.
+//!
+//! A metric whose detector does not exist yet is `None` (printed as `null`), never 0 or 1.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use vigil_sim::truth::Truth;
+use vigil_store::{Store, StoreError};
+
+/// Precision, recall and F1 of a set of flagged items against a set of true ones.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Prf {
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
+}
+
+impl Prf {
+    /// From counts: true positives, flagged, truly positive. An empty denominator is `None`.
+    pub fn from_counts(tp: u64, flagged: u64, positives: u64) -> Prf {
+        let precision = (flagged > 0).then(|| tp as f64 / flagged as f64);
+        let recall = (positives > 0).then(|| tp as f64 / positives as f64);
+        let f1 = match (precision, recall) {
+            (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+            (Some(_), Some(_)) => Some(0.0),
+            _ => None,
+        };
+        Prf {
+            precision,
+            recall,
+            f1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignMetrics {
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub median_detect_minutes: Option<f64>,
+    pub median_detect_posts: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReturningMetrics {
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub median_posts_to_link: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaMetrics {
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+}
+
+/// The whole report. Every key is always present; a metric without its detector is `null`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub accounts: Option<Prf>,
+    pub campaigns: Option<CampaignMetrics>,
+    pub coordination: Option<Prf>,
+    pub returning: Option<ReturningMetrics>,
+    pub media: Option<MediaMetrics>,
+    pub news_auto_actions: Option<u64>,
+    pub false_positive_rate_by_language: Option<BTreeMap<String, f64>>,
+    /// What the truth holds, for reading the rest.
+    pub truth: TruthSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TruthSummary {
+    pub accounts: usize,
+    pub extremist_accounts: usize,
+    pub context_accounts: usize,
+    pub campaigns: usize,
+    pub clusters: usize,
+    pub returning: usize,
+    pub media_posts: usize,
+}
+
+/// Evaluate the store against the truth.
+pub fn evaluate(_store: &dyn Store, truth: &Truth) -> Result<Report, StoreError> {
+    Ok(Report {
+        accounts: None,
+        campaigns: None,
+        coordination: None,
+        returning: None,
+        media: None,
+        news_auto_actions: None,
+        false_positive_rate_by_language: None,
+        truth: TruthSummary {
+            accounts: truth.accounts.len(),
+            extremist_accounts: truth.accounts.iter().filter(|a| a.extremist).count(),
+            context_accounts: truth.context_accounts.len(),
+            campaigns: truth.campaigns.len(),
+            clusters: truth.clusters.len(),
+            returning: truth.returning.len(),
+            media_posts: truth.media_posts.len(),
+        },
+    })
+}
+
+/// The median of some values, `None` when there are none.
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// A human-readable table of the report.
+pub fn table(r: &Report) -> String {
+    fn f(v: Option<f64>) -> String {
+        v.map(|v| format!("{v:.3}"))
+            .unwrap_or_else(|| "n/a (detector not built)".into())
+    }
+    let mut s = String::new();
+    let t = &r.truth;
+    s.push_str(&format!(
+        "truth: {} accounts ({} extremist, {} news/research/counter-speech), {} campaigns, {} clusters, {} returning, {} media posts\n",
+        t.accounts, t.extremist_accounts, t.context_accounts, t.campaigns, t.clusters, t.returning, t.media_posts
+    ));
+    s.push_str(&format!(
+        "{:<28} {:>10} {:>10} {:>10}\n",
+        "metric", "precision", "recall", "f1"
+    ));
+    let prf = |name: &str, p: &Option<Prf>| match p {
+        Some(p) => format!(
+            "{name:<28} {:>10} {:>10} {:>10}\n",
+            f(p.precision),
+            f(p.recall),
+            f(p.f1)
+        ),
+        None => format!("{name:<28} {:>10}\n", "n/a (detector not built)"),
+    };
+    s.push_str(&prf("accounts", &r.accounts));
+    s.push_str(&prf("coordination", &r.coordination));
+    match &r.campaigns {
+        Some(c) => s.push_str(&format!(
+            "{:<28} {:>10} {:>10}   median detect: {} min, {} posts\n",
+            "campaigns",
+            f(c.precision),
+            f(c.recall),
+            f(c.median_detect_minutes),
+            f(c.median_detect_posts)
+        )),
+        None => s.push_str(&format!(
+            "{:<28} {:>10}\n",
+            "campaigns", "n/a (detector not built)"
+        )),
+    }
+    match &r.returning {
+        Some(c) => s.push_str(&format!(
+            "{:<28} {:>10} {:>10}   median posts to link: {}\n",
+            "returning accounts",
+            f(c.precision),
+            f(c.recall),
+            f(c.median_posts_to_link)
+        )),
+        None => s.push_str(&format!(
+            "{:<28} {:>10}\n",
+            "returning accounts", "n/a (detector not built)"
+        )),
+    }
+    match &r.media {
+        Some(c) => s.push_str(&format!(
+            "{:<28} {:>10} {:>10}\n",
+            "known media re-posts",
+            f(c.precision),
+            f(c.recall)
+        )),
+        None => s.push_str(&format!(
+            "{:<28} {:>10}\n",
+            "known media re-posts", "n/a (detector not built)"
+        )),
+    }
+    s.push_str(&format!(
+        "news auto-actions: {}\n",
+        r.news_auto_actions
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "n/a (cases not built)".into())
+    ));
+    match &r.false_positive_rate_by_language {
+        Some(m) => {
+            s.push_str("false-positive rate by language:");
+            for (k, v) in m {
+                s.push_str(&format!(" {k}={v:.4}"));
+            }
+            s.push('\n');
+        }
+        None => s.push_str("false-positive rate by language: n/a (cases not built)\n"),
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prf_never_invents_a_perfect_score() {
+        assert_eq!(
+            Prf::from_counts(0, 0, 0),
+            Prf {
+                precision: None,
+                recall: None,
+                f1: None
+            }
+        );
+        let p = Prf::from_counts(9, 10, 12);
+        assert_eq!(p.precision, Some(0.9));
+        assert_eq!(p.recall, Some(0.75));
+        assert!((p.f1.unwrap() - 0.8181818).abs() < 1e-6);
+        assert_eq!(median(vec![3.0, 1.0, 2.0, 10.0]), Some(2.5));
+        assert_eq!(median(vec![]), None);
+    }
+}
