@@ -1,7 +1,7 @@
 //! vigil-sim: a deterministic multi-platform world simulator writing platform-native exports plus ground truth (`truth.json`).
 //!
 //! Entry point: [`simulate`]. The model, knobs and published figures behind the defaults are in docs/SIMULATOR.md;
-//! the truth schema is in docs/TRUTH.md.
+//! the truth schema is in docs/FORMAT.md.
 
 pub mod clock;
 pub mod config;
