@@ -1,6 +1,7 @@
 //! The `vigil` command: argument parsing and glue. All real work lives in the library crates.
 
 mod cmd;
+mod detectors;
 mod input;
 mod quarantine;
 

@@ -18,6 +18,9 @@ pub struct Args {
     /// Records per transaction
     #[arg(long, default_value_t = 8192)]
     pub batch: usize,
+    /// Store only; do not run the detectors
+    #[arg(long)]
+    pub no_detect: bool,
 }
 
 pub fn run(a: Args) -> Result<Outcome> {
