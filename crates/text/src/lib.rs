@@ -11,6 +11,11 @@ mod script;
 mod tlds;
 mod url;
 
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod reference;
+
 use serde::{Deserialize, Serialize};
 
 pub use entities::{
@@ -151,6 +156,25 @@ fn key_step(tag: &str) -> String {
         .filter(|&c| c.is_alphanumeric() || entities::is_hashtag_alpha(c))
         .collect();
     skeleton(&joined)
+}
+
+/// Reusable state for the text stage: keeps scratch buffers between posts so that a
+/// worker analysing many posts allocates little. One per thread.
+#[derive(Debug, Default)]
+pub struct Analyzer {
+    last: Option<TextAnalysis>,
+}
+
+impl Analyzer {
+    /// A fresh analyzer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Same result as [`analyze`]; the returned analysis lives until the next call.
+    pub fn analyze(&mut self, text: &str) -> &TextAnalysis {
+        self.last.insert(analyze(text))
+    }
 }
 
 /// The whole text stage for one post.
