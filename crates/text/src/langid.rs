@@ -6,8 +6,8 @@
 //! Latin: en/fr/de/tr/uz/id/es), then the n-gram model picks among them.
 
 use serde::{Deserialize, Serialize};
-use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 
+use crate::chars::{props, LETTER, LOWER_MULTI, SKIP};
 use crate::script::{self, Script};
 
 static MODEL: &[u8] = include_bytes!("langid_model.bin");
@@ -59,32 +59,10 @@ fn fnv_step(mut h: u32, c: char) -> u32 {
     h
 }
 
-fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphabetic();
-    }
-    matches!(
-        get_general_category(c),
-        Gc::UppercaseLetter
-            | Gc::LowercaseLetter
-            | Gc::TitlecaseLetter
-            | Gc::ModifierLetter
-            | Gc::OtherLetter
-    )
-}
-
-fn is_skipped(c: char) -> bool {
-    if c.is_ascii() {
-        return false;
-    }
-    matches!(
-        get_general_category(c),
-        Gc::NonspacingMark | Gc::SpacingMark | Gc::EnclosingMark | Gc::Format
-    )
-}
-
-/// Adds the scores of every 1-3-gram of the padded word to `scores` for the candidate columns.
-fn score_word(word: &[char], cands: &[usize], scores: &mut [u32; 12]) {
+/// Adds the scores of every 1-3-gram of the padded word to `scores`. All 12 columns
+/// are summed (a fixed-width add the compiler vectorizes); callers read only the
+/// candidate columns.
+fn score_word(word: &[char], scores: &mut [u32; 12]) {
     let table = &MODEL[HEADER..];
     let n = word.len() + 2;
     let at = |i: usize| -> char {
@@ -92,6 +70,15 @@ fn score_word(word: &[char], cands: &[usize], scores: &mut [u32; 12]) {
             ' '
         } else {
             word[i - 1]
+        }
+    };
+    let mut add = |h: u32| {
+        let row = ((h & 0xFFFF) as usize) * LANGS.len();
+        if let Some(r) = table.get(row..row + 12) {
+            let r: &[u8; 12] = r.try_into().unwrap_or(&[0; 12]);
+            for l in 0..12 {
+                scores[l] += r[l] as u32;
+            }
         }
     };
     for i in 0..n {
@@ -104,10 +91,7 @@ fn score_word(word: &[char], cands: &[usize], scores: &mut [u32; 12]) {
             if len == 1 && (i == 0 || i == n - 1) {
                 continue;
             }
-            let row = ((h & 0xFFFF) as usize) * LANGS.len();
-            for &l in cands {
-                scores[l] += table[row + l] as u32;
-            }
+            add(h);
         }
     }
 }
@@ -169,31 +153,34 @@ pub(crate) fn detect_with_stats(text: &str, st: &script::ScriptStats) -> LangGue
         return LangGuess::unknown();
     }
     let mut scores = [0u32; 12];
-    let mut word: Vec<char> = Vec::with_capacity(32);
+    let mut word: Vec<char> = Vec::with_capacity(64);
     let mut letters = 0usize;
     let mut features = 0u32;
     for c in text.chars() {
-        if is_letter(c) {
+        let p = props(c);
+        if p.has(LETTER) {
             if letters >= MAX_LETTERS {
                 break;
             }
             letters += 1;
-            for lc in c.to_lowercase() {
-                word.push(lc);
+            if !p.has(LOWER_MULTI) {
+                word.push(p.lower);
+            } else {
+                word.extend(c.to_lowercase());
             }
-        } else if is_skipped(c) {
+        } else if p.has(SKIP) {
             continue;
         } else if !word.is_empty() {
             // Only words written in the dominant script carry its language.
             if script::script_of(word[0]) == Some(dom) {
-                score_word(&word, cands, &mut scores);
+                score_word(&word, &mut scores);
                 features += 3 * word.len() as u32;
             }
             word.clear();
         }
     }
     if !word.is_empty() && script::script_of(word[0]) == Some(dom) {
-        score_word(&word, cands, &mut scores);
+        score_word(&word, &mut scores);
         features += 3 * word.len() as u32;
     }
     // Lower score = more likely (scores are scaled negative log-probabilities).
