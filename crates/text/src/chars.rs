@@ -37,6 +37,8 @@ pub(crate) const LOWER_MULTI: u16 = 1 << 7;
 pub(crate) const NFKC_SAFE: u16 = 1 << 8;
 /// Counts as part of a word for script statistics.
 pub(crate) const WORDPART: u16 = 1 << 9;
+/// NFKC quick check property is Yes (the combining class is in `ccc`).
+pub(crate) const NFKC_YES: u16 = 1 << 10;
 
 /// Properties of one char.
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +46,8 @@ pub(crate) struct Props {
     pub flags: u16,
     /// `script::script_of` as `Script as u8`, or `NO_SCRIPT`.
     pub script: u8,
+    /// Canonical combining class.
+    pub ccc: u8,
     /// The lowercase mapping when it is a single char.
     pub lower: char,
 }
@@ -118,8 +122,12 @@ fn compute(c: char) -> Props {
     if low.next().is_some() {
         flags |= LOWER_MULTI;
     }
-    if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes && canonical_combining_class(c) == 0 {
-        flags |= NFKC_SAFE;
+    let ccc = canonical_combining_class(c);
+    if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
+        flags |= NFKC_YES;
+        if ccc == 0 {
+            flags |= NFKC_SAFE;
+        }
     }
     if c.is_alphanumeric()
         || matches!(c, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0640}')
@@ -134,6 +142,7 @@ fn compute(c: char) -> Props {
     Props {
         flags,
         script,
+        ccc,
         lower,
     }
 }
@@ -220,10 +229,27 @@ pub(crate) fn push_lower(c: char, out: &mut String, safe: &mut bool) {
     }
 }
 
+/// True when `unicode_normalization::is_nfkc_quick` would answer Yes for these chars
+/// (the same algorithm: every char's quick-check property is Yes and non-zero
+/// combining classes never decrease), so NFKC would return them unchanged.
+#[inline]
+pub(crate) fn nfkc_quick_yes(chars: impl Iterator<Item = char>) -> bool {
+    let mut last = 0u8;
+    for c in chars {
+        let p = props(c);
+        if !p.has(NFKC_YES) || (last > p.ccc && p.ccc != 0) {
+            return false;
+        }
+        last = p.ccc;
+    }
+    true
+}
+
 // ------------------------------------------------------------------ skeleton blocks
 
 /// Per-char skeleton of one 256-char block. `entry[i]` is `COMPLEX`, or the byte
-/// offset (high 24 bits) and length (low 8 bits) of the prototype in `data`.
+/// offset (high 23 bits), an identity bit (bit 8: the skeleton is the char itself)
+/// and the length (low 8 bits) of the prototype in `data`.
 struct SkelBlock {
     entry: [u32; 256],
     data: String,
@@ -260,25 +286,43 @@ fn build_block(b: usize) -> Box<SkelBlock> {
             && s.len() < 256
             && all_starters_nfd(c)
             && s.chars().all(|d| canonical_combining_class(d) == 0)
-            && blk.data.len() < (1 << 24) - 256;
+            && blk.data.len() < (1 << 23) - 256;
         if simple {
-            blk.entry[i as usize] = (blk.data.len() as u32) << 8 | s.len() as u32;
+            let identity = s.chars().eq(std::iter::once(c));
+            blk.entry[i as usize] =
+                (blk.data.len() as u32) << 9 | u32::from(identity) << 8 | s.len() as u32;
             blk.data.push_str(&s);
         }
     }
     blk
 }
 
-/// The per-char skeleton of `c` when it is simple (see `build_block`), else `None`.
+/// Skeleton of one char, for strings (see `build_block`).
+pub(crate) enum Skel {
+    /// The char is its own skeleton.
+    Identity,
+    /// The char's skeleton.
+    Mapped(&'static str),
+    /// Needs the full algorithm together with its neighbours up to the next simple char.
+    Complex,
+}
+
+/// The per-char skeleton class of `c`.
 #[inline]
-pub(crate) fn skeleton_of(c: char) -> Option<&'static str> {
+pub(crate) fn skeleton_of(c: char) -> Skel {
     let u = c as usize;
     let blk = SKEL[u >> 8].get_or_init(|| build_block(u >> 8));
     let e = blk.entry[u & 0xFF];
     if e == COMPLEX {
-        return None;
+        return Skel::Complex;
     }
-    let off = (e >> 8) as usize;
+    if e & 0x100 != 0 {
+        return Skel::Identity;
+    }
+    let off = (e >> 9) as usize;
     let len = (e & 0xFF) as usize;
-    blk.data.get(off..off + len)
+    match blk.data.get(off..off + len) {
+        Some(s) => Skel::Mapped(s),
+        None => Skel::Complex,
+    }
 }

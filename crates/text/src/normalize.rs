@@ -3,7 +3,8 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::chars::{
-    props, push_lower, skeleton_of, ALNUM, ALPHA, ARDIA, INVIS, LOWER_MULTI, NFKC_SAFE, WS,
+    nfkc_quick_yes, props, push_lower, skeleton_of, Skel, ALNUM, ALPHA, ARDIA, INVIS, LOWER_MULTI,
+    NFKC_SAFE, WS,
 };
 use crate::script::Script;
 
@@ -25,12 +26,12 @@ pub(crate) fn nfkc_casefold_into(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    if text.chars().all(|c| props(c).has(NFKC_SAFE)) {
+    if nfkc_quick_yes(text.chars()) {
         let mut safe = true;
         for c in text.chars() {
             push_lower(c, out, &mut safe);
         }
-        if !safe {
+        if !safe && !nfkc_quick_yes(out.chars()) {
             let lowered = std::mem::take(out);
             out.extend(lowered.nfkc());
         }
@@ -54,24 +55,37 @@ pub fn skeleton(text: &str) -> String {
 pub(crate) fn skeleton_into(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
+    // Start of the pending run of identity chars (copied verbatim), and of a pending
+    // run of complex chars.
+    let mut pend = 0usize;
     let mut seg: Option<usize> = None;
     for (i, c) in text.char_indices() {
         match skeleton_of(c) {
-            Some(s) => {
+            Skel::Identity => {
                 if let Some(st) = seg.take() {
                     out.extend(unicode_security::skeleton(&text[st..i]));
+                    pend = i;
+                }
+            }
+            Skel::Mapped(s) => {
+                match seg.take() {
+                    Some(st) => out.extend(unicode_security::skeleton(&text[st..i])),
+                    None => out.push_str(&text[pend..i]),
                 }
                 out.push_str(s);
+                pend = i + c.len_utf8();
             }
-            None => {
+            Skel::Complex => {
                 if seg.is_none() {
+                    out.push_str(&text[pend..i]);
                     seg = Some(i);
                 }
             }
         }
     }
-    if let Some(st) = seg {
-        out.extend(unicode_security::skeleton(&text[st..]));
+    match seg {
+        Some(st) => out.extend(unicode_security::skeleton(&text[st..])),
+        None => out.push_str(&text[pend..]),
     }
 }
 
@@ -393,10 +407,7 @@ pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
             let c = char::from(b.to_ascii_lowercase());
             push(c, props(c).has(WS), chars);
         }
-    } else if text
-        .chars()
-        .all(|c| props(c).flags & (INVIS | NFKC_SAFE) != 0)
-    {
+    } else if nfkc_quick_yes(text.chars().filter(|&c| !props(c).has(INVIS))) {
         // Without its invisibles the text is already NFKC: lowercase char by char.
         for c in text.chars() {
             let p = props(c);
@@ -449,7 +460,7 @@ pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
         safe &= props(c).has(NFKC_SAFE);
         out.push(c);
     }
-    if !safe {
+    if !safe && !nfkc_quick_yes(out.chars()) {
         let s = std::mem::take(out);
         out.extend(s.nfkc());
     }
