@@ -273,7 +273,9 @@ fn fold_token(token: &[char], out: &mut Vec<char>) {
     let last_alnum = token.iter().rposition(|&c| alnum(c));
     for (i, &c) in token.iter().enumerate() {
         let mapped = if latin_word {
-            if let Some(l) = to_latin_homoglyph(c) {
+            if c.is_ascii_alphabetic() {
+                c
+            } else if let Some(l) = to_latin_homoglyph(c) {
                 l
             } else if let Some(l) = leet(c) {
                 // Digits anywhere in a Latin word; symbols only between word characters,
@@ -305,13 +307,20 @@ fn is_collapse_sep(c: char) -> bool {
 
 /// Collapses runs of ≥3 single letters split by separators: "i.s.i.s", "i s i s", "i-s-i-s".
 /// Returns whether anything was collapsed.
-fn collapse_spaced(chars: &[char], out: &mut Vec<char>) -> bool {
+fn collapse_spaced(chars: &[char], flags: &mut Vec<u8>, out: &mut Vec<char>) -> bool {
     out.clear();
     let n = chars.len();
     let mut changed = false;
-    let alnum = |i: usize| props(chars[i]).has(ALNUM);
+    // One property lookup per char: bit 0 alphabetic, bit 1 alphanumeric.
+    flags.clear();
+    flags.extend(chars.iter().map(|&c| {
+        let p = props(c);
+        u8::from(p.has(ALPHA)) | u8::from(p.has(ALNUM)) << 1
+    }));
+    let flags = &flags[..];
+    let alnum = |i: usize| flags[i] & 2 != 0;
     let is_single = |i: usize| -> bool {
-        props(chars[i]).has(ALPHA) && (i == 0 || !alnum(i - 1)) && (i + 1 == n || !alnum(i + 1))
+        flags[i] & 1 != 0 && (i == 0 || !alnum(i - 1)) && (i + 1 == n || !alnum(i + 1))
     };
     let mut i = 0;
     while i < n {
@@ -368,6 +377,7 @@ fn fold_tokens(chars: &[char], out: &mut Vec<char>) {
 pub(crate) struct FoldScratch {
     a: Vec<char>,
     b: Vec<char>,
+    flags: Vec<u8>,
 }
 
 /// The evasion-folded channel.
@@ -447,7 +457,7 @@ pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
     let mapped = &mut sc.b;
     fold_tokens(chars, mapped);
     let collapsed = &mut sc.a;
-    let changed = collapse_spaced(mapped, collapsed);
+    let changed = collapse_spaced(mapped, &mut sc.flags, collapsed);
     let final_chars: &[char] = if changed {
         fold_tokens(collapsed, mapped);
         mapped
