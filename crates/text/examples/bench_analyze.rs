@@ -50,7 +50,8 @@ fn main() {
         return;
     }
     // Stage breakdown.
-    let stages: [(&str, fn(&str) -> usize); 6] = [
+    type Stage = (&'static str, fn(&str) -> usize);
+    let stages: [Stage; 6] = [
         ("nfkc_casefold", |s| vigil_text::nfkc_casefold(s).len()),
         ("skeleton(nfkc)", |s| {
             vigil_text::skeleton(&vigil_text::nfkc_casefold(s)).len()

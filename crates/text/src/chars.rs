@@ -213,9 +213,8 @@ pub(crate) fn push_lower(c: char, out: &mut String, safe: &mut bool) {
     let p = props(c);
     if !p.has(LOWER_MULTI) {
         let l = p.lower;
-        if l != c && !props(l).has(NFKC_SAFE) {
-            *safe = false;
-        } else if l == c && !p.has(NFKC_SAFE) {
+        let lp = if l == c { p } else { props(l) };
+        if !lp.has(NFKC_SAFE) {
             *safe = false;
         }
         out.push(l);
