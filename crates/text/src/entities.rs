@@ -93,9 +93,10 @@ struct Chars<'a> {
 
 impl<'a> Chars<'a> {
     fn new(s: &'a str) -> Self {
-        let mut c = Vec::with_capacity(s.len());
-        let mut b = Vec::with_capacity(s.len() + 1);
-        let mut u = Vec::with_capacity(s.len() + 1);
+        let (mut c, mut b, mut u) = (pool::chars(), pool::usizes(), pool::u32s());
+        c.reserve(s.len());
+        b.reserve(s.len() + 1);
+        u.reserve(s.len() + 1);
         let mut u16pos: u32 = 0;
         for (i, ch) in s.char_indices() {
             c.push(ch);
@@ -123,6 +124,76 @@ impl<'a> Chars<'a> {
     }
     fn slice(&self, start: usize, end: usize) -> &'a str {
         &self.s[self.b[start]..self.b[end]]
+    }
+}
+
+impl Drop for Chars<'_> {
+    fn drop(&mut self) {
+        pool::give_chars(std::mem::take(&mut self.c));
+        pool::give_usizes(std::mem::take(&mut self.b));
+        pool::give_u32s(std::mem::take(&mut self.u));
+    }
+}
+
+/// Per-thread pool of the scanners' index buffers, so that extracting from many
+/// posts does not allocate them again for each one. Buffers over `MAX_KEEP`
+/// elements are freed instead of kept.
+mod pool {
+    use std::cell::RefCell;
+
+    const MAX_KEEP: usize = 1 << 16;
+    const MAX_POOLED: usize = 8;
+
+    #[derive(Default)]
+    struct Pool {
+        chars: Vec<Vec<char>>,
+        usizes: Vec<Vec<usize>>,
+        u32s: Vec<Vec<u32>>,
+    }
+
+    thread_local! {
+        static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+    }
+
+    fn take<T>(f: impl FnOnce(&mut Pool) -> Option<Vec<T>>) -> Vec<T> {
+        POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| f(&mut p)))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn give<T>(mut v: Vec<T>, f: impl FnOnce(&mut Pool) -> &mut Vec<Vec<T>>) {
+        if v.capacity() == 0 || v.capacity() > MAX_KEEP {
+            return;
+        }
+        v.clear();
+        let _ = POOL.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                let list = f(&mut p);
+                if list.len() < MAX_POOLED {
+                    list.push(v);
+                }
+            }
+        });
+    }
+
+    pub fn chars() -> Vec<char> {
+        take(|p| p.chars.pop())
+    }
+    pub fn usizes() -> Vec<usize> {
+        take(|p| p.usizes.pop())
+    }
+    pub fn u32s() -> Vec<u32> {
+        take(|p| p.u32s.pop())
+    }
+    pub fn give_chars(v: Vec<char>) {
+        give(v, |p| &mut p.chars)
+    }
+    pub fn give_usizes(v: Vec<usize>) {
+        give(v, |p| &mut p.usizes)
+    }
+    pub fn give_u32s(v: Vec<u32>) {
+        give(v, |p| &mut p.u32s)
     }
 }
 
@@ -177,7 +248,11 @@ fn is_tt_punct(c: char) -> bool {
     )
 }
 
+#[inline]
 fn is_domain_char(c: char) -> bool {
+    if c.is_ascii_alphanumeric() {
+        return true;
+    }
     !(is_tt_punct(c) || is_space(c) || is_invalid_char(c) || is_directional(c))
 }
 
@@ -413,7 +488,8 @@ impl DomainIndex {
     fn new(t: &Chars) -> Self {
         let n = t.len();
         let in_run = |c: char| is_domain_char(c) || c == '_' || c == '-';
-        let mut run_end = vec![0u32; n + 1];
+        let mut run_end = pool::u32s();
+        run_end.resize(n + 1, 0);
         run_end[n] = n as u32;
         for i in (0..n).rev() {
             run_end[i] = if in_run(t.c[i]) {
@@ -422,14 +498,17 @@ impl DomainIndex {
                 i as u32
             };
         }
-        let mut underscores = vec![0u32; n + 1];
+        let mut underscores = pool::u32s();
+        underscores.resize(n + 1, 0);
         for i in 0..n {
             underscores[i + 1] = underscores[i] + u32::from(t.c[i] == '_');
         }
+        let mut reach = pool::u32s();
+        reach.resize(n + 1, NO_REACH);
         let mut idx = DomainIndex {
             run_end,
             underscores,
-            reach: vec![NO_REACH; n + 1],
+            reach,
         };
         for q in (1..n).rev() {
             if t.c[q - 1] == '.' {
@@ -462,6 +541,14 @@ impl DomainIndex {
             return None;
         }
         tld_at(t, e + 1, n).map(|l| e + 1 + l)
+    }
+}
+
+impl Drop for DomainIndex {
+    fn drop(&mut self) {
+        pool::give_u32s(std::mem::take(&mut self.run_end));
+        pool::give_u32s(std::mem::take(&mut self.underscores));
+        pool::give_u32s(std::mem::take(&mut self.reach));
     }
 }
 

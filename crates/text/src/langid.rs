@@ -6,8 +6,8 @@
 //! Latin: en/fr/de/tr/uz/id/es), then the n-gram model picks among them.
 
 use serde::{Deserialize, Serialize};
-use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 
+use crate::chars::{props, LETTER, LOWER_MULTI, SKIP};
 use crate::script::{self, Script};
 
 static MODEL: &[u8] = include_bytes!("langid_model.bin");
@@ -50,63 +50,57 @@ fn fnv_init() -> u32 {
     0x811C_9DC5
 }
 
+#[inline]
 fn fnv_step(mut h: u32, c: char) -> u32 {
-    let mut buf = [0u8; 4];
-    for &b in c.encode_utf8(&mut buf).as_bytes() {
-        h ^= b as u32;
+    // FNV-1a over the UTF-8 bytes of `c`, encoded inline.
+    let u = c as u32;
+    let mut byte = |b: u32| {
+        h ^= b;
         h = h.wrapping_mul(0x0100_0193);
+    };
+    if u < 0x80 {
+        byte(u);
+    } else if u < 0x800 {
+        byte(0xC0 | (u >> 6));
+        byte(0x80 | (u & 0x3F));
+    } else if u < 0x1_0000 {
+        byte(0xE0 | (u >> 12));
+        byte(0x80 | ((u >> 6) & 0x3F));
+        byte(0x80 | (u & 0x3F));
+    } else {
+        byte(0xF0 | (u >> 18));
+        byte(0x80 | ((u >> 12) & 0x3F));
+        byte(0x80 | ((u >> 6) & 0x3F));
+        byte(0x80 | (u & 0x3F));
     }
     h
 }
 
-fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphabetic();
-    }
-    matches!(
-        get_general_category(c),
-        Gc::UppercaseLetter
-            | Gc::LowercaseLetter
-            | Gc::TitlecaseLetter
-            | Gc::ModifierLetter
-            | Gc::OtherLetter
-    )
-}
-
-fn is_skipped(c: char) -> bool {
-    if c.is_ascii() {
-        return false;
-    }
-    matches!(
-        get_general_category(c),
-        Gc::NonspacingMark | Gc::SpacingMark | Gc::EnclosingMark | Gc::Format
-    )
-}
-
-/// Adds the scores of every 1-3-gram of the padded word to `scores` for the candidate columns.
-fn score_word(word: &[char], cands: &[usize], scores: &mut [u32; 12]) {
+/// Adds the scores of every 1-3-gram of the word to `scores`; `padded` is the word
+/// with a space before and after (the padding alone is not a unigram). All 12
+/// columns are summed (a fixed-width add the compiler vectorizes); callers read
+/// only the candidate columns.
+fn score_word(padded: &[char], scores: &mut [u32; 12]) {
     let table = &MODEL[HEADER..];
-    let n = word.len() + 2;
-    let at = |i: usize| -> char {
-        if i == 0 || i == n - 1 {
-            ' '
-        } else {
-            word[i - 1]
+    let n = padded.len();
+    let mut add = |h: u32| {
+        let row = ((h & 0xFFFF) as usize) * LANGS.len();
+        if let Some(r) = table.get(row..row + 12) {
+            for (s, &b) in scores.iter_mut().zip(r) {
+                *s += b as u32;
+            }
         }
     };
     for i in 0..n {
-        let mut h = fnv_init();
-        for len in 1..=3 {
-            if i + len > n {
-                break;
-            }
-            h = fnv_step(h, at(i + len - 1));
-            if len == 1 && (i == 0 || i == n - 1) {
-                continue;
-            }
-            let row = ((h & 0xFFFF) as usize) * LANGS.len();
-            for &l in cands {
-                scores[l] += table[row + l] as u32;
+        let h1 = fnv_step(fnv_init(), padded[i]);
+        if i != 0 && i != n - 1 {
+            add(h1);
+        }
+        if i + 1 < n {
+            let h2 = fnv_step(h1, padded[i + 1]);
+            add(h2);
+            if i + 2 < n {
+                add(fnv_step(h2, padded[i + 2]));
             }
         }
     }
@@ -169,32 +163,40 @@ pub(crate) fn detect_with_stats(text: &str, st: &script::ScriptStats) -> LangGue
         return LangGuess::unknown();
     }
     let mut scores = [0u32; 12];
-    let mut word: Vec<char> = Vec::with_capacity(32);
+    // The current word, padded with a space on each side once complete.
+    let mut word: Vec<char> = Vec::with_capacity(64);
+    word.push(' ');
     let mut letters = 0usize;
     let mut features = 0u32;
+    let mut finish = |word: &mut Vec<char>, scores: &mut [u32; 12]| {
+        // Only words written in the dominant script carry its language.
+        if script::script_of(word[1]) == Some(dom) {
+            word.push(' ');
+            score_word(word, scores);
+            features += 3 * (word.len() - 2) as u32;
+        }
+        word.truncate(1);
+    };
     for c in text.chars() {
-        if is_letter(c) {
+        let p = props(c);
+        if p.has(LETTER) {
             if letters >= MAX_LETTERS {
                 break;
             }
             letters += 1;
-            for lc in c.to_lowercase() {
-                word.push(lc);
+            if !p.has(LOWER_MULTI) {
+                word.push(p.lower);
+            } else {
+                word.extend(c.to_lowercase());
             }
-        } else if is_skipped(c) {
+        } else if p.has(SKIP) {
             continue;
-        } else if !word.is_empty() {
-            // Only words written in the dominant script carry its language.
-            if script::script_of(word[0]) == Some(dom) {
-                score_word(&word, cands, &mut scores);
-                features += 3 * word.len() as u32;
-            }
-            word.clear();
+        } else if word.len() > 1 {
+            finish(&mut word, &mut scores);
         }
     }
-    if !word.is_empty() && script::script_of(word[0]) == Some(dom) {
-        score_word(&word, cands, &mut scores);
-        features += 3 * word.len() as u32;
+    if word.len() > 1 {
+        finish(&mut word, &mut scores);
     }
     // Lower score = more likely (scores are scaled negative log-probabilities).
     let best = *cands

@@ -4,12 +4,20 @@
 //! linear in the input (with fixed caps), and nothing performs IO. The original text
 //! is never altered; detectors pick a [`Channel`] to read.
 
+mod chars;
 mod entities;
 mod langid;
 mod normalize;
 mod script;
 mod tlds;
 mod url;
+
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod reference;
+
+use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
@@ -129,75 +137,158 @@ fn head(text: &str, max: usize) -> &str {
 /// skeleton, with the `#` and underscores removed. `#AllEyesOnISIS`, `#alleyesonisis`
 /// and `#AllEyesOnІЅІЅ` (Cyrillic І, Ѕ) share one key.
 pub fn hashtag_key(tag: &str) -> String {
+    thread_local! {
+        static KEY: RefCell<KeyScratch> = RefCell::new(KeyScratch::default());
+    }
+    KEY.with(|k| match k.try_borrow_mut() {
+        Ok(mut sc) => hashtag_key_with(tag, &mut sc),
+        Err(_) => hashtag_key_with(tag, &mut KeyScratch::default()),
+    })
+}
+
+/// Reused buffers of [`hashtag_key`].
+#[derive(Debug, Default)]
+struct KeyScratch {
+    fold: normalize::FoldScratch,
+    folded: String,
+    arabic: String,
+    joined: String,
+    next: String,
+}
+
+fn hashtag_key_with(tag: &str, sc: &mut KeyScratch) -> String {
     let tag = head(tag, 1024);
-    let mut key = key_step(tag.trim_start_matches(['#', '＃']));
+    let mut key = String::new();
+    key_step(tag.trim_start_matches(['#', '＃']), sc, &mut key);
     // Skeleton output can itself fold further (e.g. a digit); iterate to a fixpoint
     // (in practice one extra step) so that keys are stable.
+    let mut next = std::mem::take(&mut sc.next);
     for _ in 0..4 {
-        let next = key_step(&key);
+        key_step(&key, sc, &mut next);
         if next == key {
             break;
         }
-        key = next;
+        std::mem::swap(&mut key, &mut next);
     }
+    sc.next = next;
     key
 }
 
-fn key_step(tag: &str) -> String {
-    let folded = fold(tag);
-    let ar = arabic_normalize(&folded);
-    let joined: String = ar
-        .chars()
-        .filter(|&c| c.is_alphanumeric() || entities::is_hashtag_alpha(c))
-        .collect();
-    skeleton(&joined)
+fn key_step(tag: &str, sc: &mut KeyScratch, out: &mut String) {
+    normalize::fold_into(tag, &mut sc.fold, &mut sc.folded);
+    normalize::arabic_normalize_into(&sc.folded, &mut sc.arabic);
+    sc.joined.clear();
+    sc.joined.extend(
+        sc.arabic
+            .chars()
+            .filter(|&c| chars::props(c).has(chars::ALNUM) || entities::is_hashtag_alpha(c)),
+    );
+    normalize::skeleton_into(&sc.joined, out);
+}
+
+/// Reused buffers of the whole stage.
+#[derive(Debug, Default)]
+struct Scratch {
+    fold: normalize::FoldScratch,
+}
+
+/// Reusable state for the text stage: keeps scratch buffers and the output channels'
+/// allocations between posts, so that a worker analysing many posts allocates little.
+/// Use one per thread.
+#[derive(Debug)]
+pub struct Analyzer {
+    out: TextAnalysis,
+    sc: Scratch,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analyzer {
+    /// A fresh analyzer.
+    pub fn new() -> Self {
+        Analyzer {
+            out: empty_analysis(),
+            sc: Scratch::default(),
+        }
+    }
+
+    /// Same result as [`analyze`]; the returned analysis lives until the next call.
+    pub fn analyze(&mut self, text: &str) -> &TextAnalysis {
+        analyze_into(text, &mut self.sc, &mut self.out);
+        &self.out
+    }
+}
+
+fn empty_analysis() -> TextAnalysis {
+    TextAnalysis {
+        nfkc: String::new(),
+        skeleton: String::new(),
+        folded: String::new(),
+        arabic: String::new(),
+        hashtags: Vec::new(),
+        mentions: Vec::new(),
+        urls: Vec::new(),
+        cashtags: Vec::new(),
+        lang: LangGuess {
+            code: String::new(),
+            confidence: 0.0,
+        },
+        script: Script::Unknown,
+        mixed_script_words: 0,
+        mixed_script_examples: Vec::new(),
+        truncated: false,
+    }
 }
 
 /// The whole text stage for one post.
 pub fn analyze(text: &str) -> TextAnalysis {
-    let truncated = text.len() > MAX_ANALYZE_BYTES;
-    let text = head(text, MAX_ANALYZE_BYTES);
-    let nfkc = nfkc_casefold(text);
-    let skeleton = skeleton(&nfkc);
-    let folded = fold(text);
-    let arabic = arabic_normalize(&nfkc);
-    let ents = extract_entities(text);
-    let urls = ents
-        .urls
-        .into_iter()
-        .map(|u| {
-            let mut info = canonicalize_url(&u.url).unwrap_or_else(|| UrlInfo {
-                raw: u.url.clone(),
-                canonical: u.url.clone(),
-                host_unicode: String::new(),
-                host_ascii: String::new(),
-                registrable_domain: None,
-                is_shortener: false,
-                had_userinfo: false,
-                pointer: None,
-                span: None,
-            });
-            info.span = Some(u.span);
-            info
-        })
-        .collect();
-    let st = script::stats(text);
-    let lang = langid::detect_with_stats(text, &st);
-    TextAnalysis {
-        nfkc,
-        skeleton,
-        folded,
-        arabic,
-        hashtags: ents.hashtags,
-        mentions: ents.mentions,
-        urls,
-        cashtags: ents.cashtags,
-        lang,
-        script: st.dominant(),
-        mixed_script_words: st.mixed_words,
-        mixed_script_examples: st.mixed_examples,
-        truncated,
+    thread_local! {
+        static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
     }
+    let mut out = empty_analysis();
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut sc) => analyze_into(text, &mut sc, &mut out),
+        Err(_) => analyze_into(text, &mut Scratch::default(), &mut out),
+    });
+    out
+}
+
+fn analyze_into(text: &str, sc: &mut Scratch, a: &mut TextAnalysis) {
+    a.truncated = text.len() > MAX_ANALYZE_BYTES;
+    let text = head(text, MAX_ANALYZE_BYTES);
+    normalize::nfkc_casefold_into(text, &mut a.nfkc);
+    normalize::skeleton_into(&a.nfkc, &mut a.skeleton);
+    normalize::fold_into(text, &mut sc.fold, &mut a.folded);
+    normalize::arabic_normalize_into(&a.nfkc, &mut a.arabic);
+    let ents = extract_entities(text);
+    a.urls.clear();
+    a.urls.extend(ents.urls.into_iter().map(|u| {
+        let mut info = canonicalize_url(&u.url).unwrap_or_else(|| UrlInfo {
+            raw: u.url.clone(),
+            canonical: u.url.clone(),
+            host_unicode: String::new(),
+            host_ascii: String::new(),
+            registrable_domain: None,
+            is_shortener: false,
+            had_userinfo: false,
+            pointer: None,
+            span: None,
+        });
+        info.span = Some(u.span);
+        info
+    }));
+    a.hashtags = ents.hashtags;
+    a.mentions = ents.mentions;
+    a.cashtags = ents.cashtags;
+    let st = script::stats(text);
+    a.lang = langid::detect_with_stats(text, &st);
+    a.script = st.dominant();
+    a.mixed_script_words = st.mixed_words;
+    a.mixed_script_examples = st.mixed_examples;
 }
 
 #[cfg(test)]

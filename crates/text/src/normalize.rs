@@ -1,40 +1,92 @@
 //! Normalized channels: NFKC with case folding, UTS #39 skeleton, the evasion fold and Arabic normalization.
 
-use std::sync::OnceLock;
-
 use unicode_normalization::UnicodeNormalization;
-use unicode_script::{Script as UScript, UnicodeScript};
+
+use crate::chars::{
+    nfkc_quick_yes, props, push_lower, skeleton_of, Skel, ALNUM, ALPHA, ARDIA, INVIS, LOWER_MULTI,
+    NFKC_SAFE, WS,
+};
+use crate::script::Script;
 
 /// NFKC followed by full lowercase mapping (then NFKC again so the result is stable).
 pub fn nfkc_casefold(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_ascii_lowercase();
-    }
-    let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
-    lowered.nfkc().collect()
+    let mut out = String::new();
+    nfkc_casefold_into(text, &mut out);
+    out
 }
 
-fn ascii_skeleton_table() -> &'static [String; 128] {
-    static T: OnceLock<[String; 128]> = OnceLock::new();
-    T.get_or_init(|| {
-        std::array::from_fn(|i| {
-            let c = char::from(i as u8);
-            unicode_security::skeleton(&c.to_string()).collect()
-        })
-    })
+/// [`nfkc_casefold`] into a reused buffer.
+///
+/// Fast path: when every char is NFKC-quick-check Yes with combining class 0 the
+/// first NFKC is the identity, and when every lowercased char is too, so is the second.
+pub(crate) fn nfkc_casefold_into(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
+    }
+    if nfkc_quick_yes(text.chars()) {
+        let mut safe = true;
+        for c in text.chars() {
+            push_lower(c, out, &mut safe);
+        }
+        if !safe && !nfkc_quick_yes(out.chars()) {
+            let lowered = std::mem::take(out);
+            out.extend(lowered.nfkc());
+        }
+        return;
+    }
+    let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
+    out.extend(lowered.nfkc());
 }
 
 /// UTS #39 confusable skeleton of `text` (computed as given; callers pass the NFKC channel).
 pub fn skeleton(text: &str) -> String {
-    if text.is_ascii() {
-        let table = ascii_skeleton_table();
-        let mut out = String::with_capacity(text.len());
-        for b in text.bytes() {
-            out.push_str(&table[b as usize]);
+    let mut out = String::new();
+    skeleton_into(text, &mut out);
+    out
+}
+
+/// [`skeleton`] into a reused buffer. Chars whose decomposition and prototype are
+/// starters come from a per-char cache; runs of other chars (combining marks,
+/// default-ignorables) go through `unicode_security::skeleton` as a unit, which gives
+/// the same result because canonical reordering never crosses a starter.
+pub(crate) fn skeleton_into(text: &str, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    // Start of the pending run of identity chars (copied verbatim), and of a pending
+    // run of complex chars.
+    let mut pend = 0usize;
+    let mut seg: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match skeleton_of(c) {
+            Skel::Identity => {
+                if let Some(st) = seg.take() {
+                    out.extend(unicode_security::skeleton(&text[st..i]));
+                    pend = i;
+                }
+            }
+            Skel::Mapped(s) => {
+                match seg.take() {
+                    Some(st) => out.extend(unicode_security::skeleton(&text[st..i])),
+                    None => out.push_str(&text[pend..i]),
+                }
+                out.push_str(s);
+                pend = i + c.len_utf8();
+            }
+            Skel::Complex => {
+                if seg.is_none() {
+                    out.push_str(&text[pend..i]);
+                    seg = Some(i);
+                }
+            }
         }
-        return out;
     }
-    unicode_security::skeleton(text).collect()
+    match seg {
+        Some(st) => out.extend(unicode_security::skeleton(&text[st..])),
+        None => out.push_str(&text[pend..]),
+    }
 }
 
 /// Invisible characters used to split or disguise words: zero-width, soft hyphen,
@@ -63,17 +115,26 @@ pub fn is_arabic_diacritic(c: char) -> bool {
 /// Arabic letters they vary: keheh ک → kaf ك, farsi yeh ی and yeh barree ے → yeh ي,
 /// heh goal ہ, heh doachashmee ھ, heh with yeh above ۀ and teh marbuta goal ۃ → heh ه.
 pub fn arabic_normalize(nfkc: &str) -> String {
-    if nfkc.is_ascii() {
-        return nfkc.to_string();
+    let mut out = String::new();
+    arabic_normalize_into(nfkc, &mut out);
+    out
+}
+
+/// [`arabic_normalize`] into a reused buffer. Every rule touches only U+0610..U+06ED,
+/// whose UTF-8 lead bytes are 0xD8..0xDB: text without them is copied as is.
+pub(crate) fn arabic_normalize_into(nfkc: &str, out: &mut String) {
+    out.clear();
+    if !nfkc.bytes().any(|b| (0xD8..=0xDB).contains(&b)) {
+        out.push_str(nfkc);
+        return;
     }
-    let mut out = String::with_capacity(nfkc.len());
+    out.reserve(nfkc.len());
     for c in nfkc.chars() {
         if is_arabic_diacritic(c) {
             continue;
         }
         out.push(arabic_fold_char(c));
     }
-    out
 }
 
 fn arabic_fold_char(c: char) -> char {
@@ -95,19 +156,14 @@ enum WordScript {
     Other,
 }
 
+#[inline]
 fn char_word_script(c: char) -> WordScript {
-    if c.is_ascii_alphabetic() {
-        return WordScript::Latin;
-    }
-    if c.is_ascii() {
-        return WordScript::None;
-    }
-    match c.script() {
-        UScript::Latin => WordScript::Latin,
-        UScript::Cyrillic => WordScript::Cyrillic,
-        UScript::Greek => WordScript::Greek,
-        UScript::Common | UScript::Inherited | UScript::Unknown => WordScript::None,
-        _ => WordScript::Other,
+    match props(c).script() {
+        Some(Script::Latin) => WordScript::Latin,
+        Some(Script::Cyrillic) => WordScript::Cyrillic,
+        Some(Script::Greek) => WordScript::Greek,
+        None => WordScript::None,
+        Some(_) => WordScript::Other,
     }
 }
 
@@ -207,16 +263,24 @@ fn fold_token(token: &[char], out: &mut Vec<char>) {
     }
     let latin_word = lat > 0 && lat >= cyr && lat >= other;
     let cyrillic_word = cyr > 0 && cyr > lat && cyr >= other;
+    if !latin_word && !cyrillic_word {
+        out.extend_from_slice(token);
+        return;
+    }
+    // First and last alphanumeric positions, for the "between word characters" test.
+    let alnum = |c: char| props(c).has(ALNUM);
+    let first_alnum = token.iter().position(|&c| alnum(c)).unwrap_or(usize::MAX);
+    let last_alnum = token.iter().rposition(|&c| alnum(c));
     for (i, &c) in token.iter().enumerate() {
         let mapped = if latin_word {
-            if let Some(l) = to_latin_homoglyph(c) {
+            if c.is_ascii_alphabetic() {
+                c
+            } else if let Some(l) = to_latin_homoglyph(c) {
                 l
             } else if let Some(l) = leet(c) {
                 // Digits anywhere in a Latin word; symbols only between word characters,
                 // so sigils (@user, $TAG) and trailing punctuation stay as they are.
-                let interior = i > 0
-                    && token[..i].iter().any(|&p| p.is_alphanumeric())
-                    && token[i + 1..].iter().any(|&n| n.is_alphanumeric());
+                let interior = first_alnum < i && last_alnum.is_some_and(|l| l > i);
                 if c.is_ascii_digit() || interior {
                     l
                 } else {
@@ -242,20 +306,29 @@ fn is_collapse_sep(c: char) -> bool {
 }
 
 /// Collapses runs of ≥3 single letters split by separators: "i.s.i.s", "i s i s", "i-s-i-s".
-fn collapse_spaced(chars: &[char]) -> (Vec<char>, bool) {
+/// Returns whether anything was collapsed.
+fn collapse_spaced(chars: &[char], flags: &mut Vec<u8>, out: &mut Vec<char>) -> bool {
+    out.clear();
     let n = chars.len();
-    let mut out = Vec::with_capacity(n);
     let mut changed = false;
+    // One property lookup per char: bit 0 alphabetic, bit 1 alphanumeric.
+    flags.clear();
+    flags.extend(chars.iter().map(|&c| {
+        let p = props(c);
+        u8::from(p.has(ALPHA)) | u8::from(p.has(ALNUM)) << 1
+    }));
+    let flags = &flags[..];
+    let alnum = |i: usize| flags[i] & 2 != 0;
     let is_single = |i: usize| -> bool {
-        chars[i].is_alphabetic()
-            && (i == 0 || !chars[i - 1].is_alphanumeric())
-            && (i + 1 == n || !chars[i + 1].is_alphanumeric())
+        flags[i] & 1 != 0 && (i == 0 || !alnum(i - 1)) && (i + 1 == n || !alnum(i + 1))
     };
     let mut i = 0;
     while i < n {
         if is_single(i) {
             // Gather letters separated by 1-2 separator chars.
-            let mut letters = vec![i];
+            let mark = out.len();
+            out.push(chars[i]);
+            let mut count = 1usize;
             let mut j = i + 1;
             loop {
                 let mut k = j;
@@ -263,32 +336,33 @@ fn collapse_spaced(chars: &[char]) -> (Vec<char>, bool) {
                     k += 1;
                 }
                 if k > j && k < n && is_single(k) {
-                    letters.push(k);
+                    out.push(chars[k]);
+                    count += 1;
                     j = k + 1;
                 } else {
                     break;
                 }
             }
-            if letters.len() >= 3 {
-                out.extend(letters.iter().map(|&k| chars[k]));
+            if count >= 3 {
                 changed = true;
                 i = j;
                 continue;
             }
+            out.truncate(mark);
         }
         out.push(chars[i]);
         i += 1;
     }
-    (out, changed)
+    changed
 }
 
-fn fold_tokens(chars: &[char]) -> Vec<char> {
-    let mut out = Vec::with_capacity(chars.len());
+fn fold_tokens(chars: &[char], out: &mut Vec<char>) {
+    out.clear();
     let mut start = 0;
     for i in 0..=chars.len() {
         if i == chars.len() || chars[i] == ' ' {
             if i > start {
-                fold_token(&chars[start..i], &mut out);
+                fold_token(&chars[start..i], out);
             }
             if i < chars.len() {
                 out.push(' ');
@@ -296,7 +370,14 @@ fn fold_tokens(chars: &[char]) -> Vec<char> {
             start = i + 1;
         }
     }
-    out
+}
+
+/// Reused buffers of the evasion fold.
+#[derive(Debug, Default)]
+pub(crate) struct FoldScratch {
+    a: Vec<char>,
+    b: Vec<char>,
+    flags: Vec<u8>,
 }
 
 /// The evasion-folded channel.
@@ -309,10 +390,19 @@ fn fold_tokens(chars: &[char]) -> Vec<char> {
 /// punctuation are joined; the result is lowercased with whitespace collapsed.
 /// Arabic, Cyrillic and other scripts are never rewritten into Latin lookalikes.
 pub fn fold(text: &str) -> String {
-    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    let mut out = String::new();
+    fold_into(text, &mut FoldScratch::default(), &mut out);
+    out
+}
+
+/// [`fold`] into a reused buffer.
+pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
+    out.clear();
+    let chars = &mut sc.a;
+    chars.clear();
     let mut pending_space = false;
-    let mut push = |c: char, chars: &mut Vec<char>| {
-        if c.is_whitespace() {
+    let mut push = |c: char, ws: bool, chars: &mut Vec<char>| {
+        if ws {
             pending_space = !chars.is_empty();
         } else {
             if pending_space {
@@ -323,8 +413,33 @@ pub fn fold(text: &str) -> String {
         }
     };
     if text.is_ascii() {
+        for b in text.bytes() {
+            let c = char::from(b.to_ascii_lowercase());
+            push(c, props(c).has(WS), chars);
+        }
+    } else if nfkc_quick_yes(text.chars().filter(|&c| !props(c).has(INVIS))) {
+        // Without its invisibles the text is already NFKC: lowercase char by char.
         for c in text.chars() {
-            push(c.to_ascii_lowercase(), &mut chars);
+            let p = props(c);
+            if p.has(INVIS) {
+                continue;
+            }
+            if !p.has(LOWER_MULTI) {
+                let l = p.lower;
+                let lp = if l == c { p } else { props(l) };
+                if lp.flags & (ARDIA | INVIS) != 0 {
+                    continue;
+                }
+                push(l, lp.has(WS), chars);
+            } else {
+                for l in c.to_lowercase() {
+                    let lp = props(l);
+                    if lp.flags & (ARDIA | INVIS) != 0 {
+                        continue;
+                    }
+                    push(l, lp.has(WS), chars);
+                }
+            }
         }
     } else {
         for c in text
@@ -336,21 +451,29 @@ pub fn fold(text: &str) -> String {
             if is_arabic_diacritic(c) || is_invisible(c) {
                 continue;
             }
-            push(c, &mut chars);
+            push(c, c.is_whitespace(), chars);
         }
     }
-    let mapped = fold_tokens(&chars);
-    let (collapsed, changed) = collapse_spaced(&mapped);
-    let final_chars = if changed {
-        fold_tokens(&collapsed)
+    let mapped = &mut sc.b;
+    fold_tokens(chars, mapped);
+    let collapsed = &mut sc.a;
+    let changed = collapse_spaced(mapped, &mut sc.flags, collapsed);
+    let final_chars: &[char] = if changed {
+        fold_tokens(collapsed, mapped);
+        mapped
     } else {
         collapsed
     };
-    let mut s: String = final_chars.into_iter().collect();
-    if !s.is_ascii() {
-        s = s.nfkc().collect();
+    out.reserve(final_chars.len());
+    let mut safe = true;
+    for &c in final_chars {
+        safe &= props(c).has(NFKC_SAFE);
+        out.push(c);
     }
-    s
+    if !safe && !nfkc_quick_yes(out.chars()) {
+        let s = std::mem::take(out);
+        out.extend(s.nfkc());
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Dominant script of a text and detection of words that mix scripts (a homoglyph tell).
 
 use serde::{Deserialize, Serialize};
-use unicode_script::{Script as UScript, UnicodeScript};
+
+use crate::chars::{props, ALPHA, WORDPART};
 
 /// Writing system of a text or word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,26 +27,9 @@ pub enum Script {
     Other,
 }
 
+#[inline]
 pub(crate) fn script_of(c: char) -> Option<Script> {
-    if c.is_ascii() {
-        return c.is_ascii_alphabetic().then_some(Script::Latin);
-    }
-    Some(match c.script() {
-        UScript::Latin => Script::Latin,
-        UScript::Cyrillic => Script::Cyrillic,
-        UScript::Arabic => Script::Arabic,
-        UScript::Greek => Script::Greek,
-        UScript::Hebrew => Script::Hebrew,
-        UScript::Armenian => Script::Armenian,
-        UScript::Georgian => Script::Georgian,
-        UScript::Devanagari => Script::Devanagari,
-        UScript::Thai => Script::Thai,
-        UScript::Han | UScript::Hiragana | UScript::Katakana | UScript::Bopomofo => Script::Cjk,
-        UScript::Hangul => Script::Hangul,
-        UScript::Ethiopic => Script::Ethiopic,
-        UScript::Common | UScript::Inherited | UScript::Unknown => return None,
-        _ => Script::Other,
-    })
+    crate::chars::props(c).script()
 }
 
 /// Letters per script and mixed-script words of one text.
@@ -99,20 +83,19 @@ pub(crate) fn stats(text: &str) -> ScriptStats {
         }
     };
     for (i, c) in text.char_indices() {
-        let part_of_word = c.is_alphanumeric()
-            || matches!(c, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0640}')
-            || crate::normalize::is_invisible(c);
-        if part_of_word {
+        let p = props(c);
+        if p.has(WORDPART) {
             if word_start.is_none() {
                 word_start = Some(i);
                 word_scripts = 0;
             }
-            if let Some(s) = script_of(c) {
-                if c.is_alphabetic() {
-                    st.counts[idx(s)] += 1;
+            if p.script != crate::chars::NO_SCRIPT {
+                let s = p.script as usize;
+                if p.has(ALPHA) {
+                    st.counts[s] += 1;
                     st.letters += 1;
                 }
-                word_scripts |= 1 << idx(s);
+                word_scripts |= 1 << s;
             }
         } else if word_start.is_some() {
             finish(&mut st, word_start, i, word_scripts);

@@ -166,3 +166,40 @@ pub fn eval_set(root: &Path, min_letters: usize) -> Vec<(&'static str, String)> 
     }
     out
 }
+
+/// The benchmark corpus: consecutive test strings of one language joined and cut to
+/// ~140 chars, with synthetic, non-operational entities appended to 5 of every 8 posts.
+pub fn bench_posts(root: &Path) -> Vec<String> {
+    let set = eval_set(root, 20);
+    let decor = [
+        " #AllEyesOnISIS",
+        " @example_user",
+        " https://t.me/example_channel?utm_source=x",
+        " bit.ly/abc123",
+        " #news",
+        "",
+        "",
+        "",
+    ];
+    let mut posts: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_lang = "";
+    for (lang, s) in &set {
+        if *lang != cur_lang {
+            cur.clear();
+            cur_lang = lang;
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(s);
+        if cur.chars().count() >= 140 {
+            let d = decor[posts.len() % decor.len()];
+            let keep = 140usize.saturating_sub(d.chars().count());
+            let body: String = cur.chars().take(keep).collect();
+            posts.push(format!("{body}{d}"));
+            cur.clear();
+        }
+    }
+    posts
+}
