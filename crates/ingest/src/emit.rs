@@ -2,41 +2,17 @@
 //! records and problems to the caller's [`Sink`] with their place.
 
 use crate::{hash::fx64, InputStats, Limits, Place, Sink};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use vigil_model::{Account, Post, Record};
 
-/// Remembers the most recent post ids of a run in bounded memory (two generations of
-/// hash maps), so a repeated id is caught without keeping every id ever seen.
+/// Remembers recent post ids of a run in a fixed-size, 4-way set-associative table, so a
+/// repeated id is caught in constant memory however long the input: when a set is full, its
+/// oldest-inserted entry is evicted. Memory is `capacity × 24` bytes at most.
 pub struct RecentIds {
-    cur: HashMap<u64, (u64, u64), PassThrough>,
-    old: HashMap<u64, (u64, u64), PassThrough>,
-    cap: usize,
-}
-
-/// Keys are already well-mixed 64-bit hashes; hashing them again is wasted work.
-#[derive(Default, Clone, Copy)]
-pub struct PassThrough;
-impl std::hash::BuildHasher for PassThrough {
-    type Hasher = PassThroughHasher;
-    fn build_hasher(&self) -> PassThroughHasher {
-        PassThroughHasher(0)
-    }
-}
-#[derive(Default)]
-pub struct PassThroughHasher(u64);
-impl std::hash::Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
+    /// Sets of four slots of three words `(id hash, content hash, packed place)`, flat so the
+    /// allocation is a zeroed one; an id hash of 0 marks an empty slot.
+    words: Vec<u64>,
+    mask: usize,
 }
 
 /// What [`RecentIds`] knew about an id.
@@ -50,27 +26,59 @@ pub enum Seen {
 }
 
 impl RecentIds {
-    pub fn new(cap: usize) -> Self {
+    pub fn new(capacity: usize) -> Self {
+        let sets = (capacity.max(4) / 4).next_power_of_two();
+        // A zeroed allocation: the OS maps pages only as they are touched.
         RecentIds {
-            cur: HashMap::with_hasher(PassThrough),
-            old: HashMap::with_hasher(PassThrough),
-            cap: cap.max(2) / 2,
+            words: vec![0u64; sets * 12],
+            mask: sets - 1,
         }
     }
 
     pub fn check(&mut self, id: u64, content: u64, place: u64) -> Seen {
-        let prev = self.cur.get(&id).or_else(|| self.old.get(&id)).copied();
-        match prev {
-            Some((c, _)) if c == content => Seen::Same,
-            Some((_, p)) => Seen::Conflict(p),
-            None => {
-                if self.cur.len() >= self.cap {
-                    self.old = std::mem::replace(&mut self.cur, HashMap::with_hasher(PassThrough));
-                }
-                self.cur.insert(id, (content, place));
-                Seen::New
+        let id = id.max(1);
+        let base = ((id as usize) & self.mask) * 12;
+        let set = &mut self.words[base..base + 12];
+        for slot in set.chunks_exact(3) {
+            if slot[0] == id {
+                return if slot[1] == content {
+                    Seen::Same
+                } else {
+                    Seen::Conflict(slot[2])
+                };
             }
         }
+        let free = set.chunks_exact(3).position(|s| s[0] == 0);
+        let at = match free {
+            Some(i) => i * 3,
+            None => {
+                // Evict the oldest: shift the set left by one slot and append.
+                set.copy_within(3.., 0);
+                9
+            }
+        };
+        set[at..at + 3].copy_from_slice(&[id, content, place]);
+        Seen::New
+    }
+}
+
+#[cfg(test)]
+mod recent_tests {
+    use super::*;
+
+    #[test]
+    fn catches_repeats_and_forgets_only_the_oldest() {
+        let mut r = RecentIds::new(8);
+        assert_eq!(r.check(5, 1, 10), Seen::New);
+        assert_eq!(r.check(5, 1, 11), Seen::Same);
+        assert_eq!(r.check(5, 2, 12), Seen::Conflict(10));
+        // Fill one set (ids congruent mod the set count) past four: the first is evicted.
+        let sets = (r.mask + 1) as u64;
+        for k in 1..=4 {
+            assert_eq!(r.check(5 + k * sets, 0, k), Seen::New);
+        }
+        assert_eq!(r.check(5, 1, 99), Seen::New, "oldest evicted");
+        assert_eq!(r.check(5 + 4 * sets, 0, 0), Seen::Same, "newest kept");
     }
 }
 

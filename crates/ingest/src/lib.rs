@@ -102,7 +102,7 @@ impl Default for Limits {
             max_document: 64 << 20,
             max_depth: 64,
             max_text: 256 << 10,
-            dedup_window: 4_000_000,
+            dedup_window: 1 << 20,
         }
     }
 }

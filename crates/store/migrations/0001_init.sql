@@ -22,6 +22,7 @@ CREATE TABLE posts (
     id             TEXT NOT NULL UNIQUE,
     platform       TEXT NOT NULL,
     account_id     TEXT NOT NULL,
+    account_key    INTEGER NOT NULL, -- 64-bit hash of account_id: an integer index is far cheaper to maintain
     created_at     INTEGER NOT NULL,
     text           TEXT NOT NULL,
     lang           TEXT,
@@ -37,7 +38,7 @@ CREATE TABLE posts (
     source_line    INTEGER,         -- and the line there
     content_hash   INTEGER NOT NULL
 );
-CREATE INDEX posts_account_time ON posts (account_id, created_at);
+CREATE INDEX posts_account_time ON posts (account_key, created_at);
 
 CREATE TABLE media (
     post_id TEXT NOT NULL,

@@ -77,6 +77,11 @@ impl SqliteStore {
     }
 }
 
+/// The integer key of an account id, for the posts-by-account index.
+fn account_key(id: &str) -> i64 {
+    vigil_model::fasthash::hash64(id.as_bytes()) as i64
+}
+
 fn content_hash<T: Hash>(v: &T) -> i64 {
     let mut h = vigil_model::fasthash::FastHasher::default();
     v.hash(&mut h);
@@ -272,9 +277,13 @@ impl Store for SqliteStore {
 
     fn posts_by_account(&self, account_id: &str, limit: usize) -> Result<Vec<Post>, StoreError> {
         let mut q = self.conn.prepare_cached(&format!(
-            "SELECT {POST_COLUMNS} FROM posts p WHERE p.account_id = ?1 ORDER BY p.created_at DESC LIMIT ?2"
+            "SELECT {POST_COLUMNS} FROM posts p WHERE p.account_key = ?3 AND p.account_id = ?1 \
+             ORDER BY p.created_at DESC LIMIT ?2"
         ))?;
-        let rows = q.query_map(params![account_id, limit as i64], Self::post_from_row)?;
+        let rows = q.query_map(
+            params![account_id, limit as i64, account_key(account_id)],
+            Self::post_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -464,9 +473,9 @@ fn write_post(
         json_list(&p.urls)?,
     );
     let mut ins = tx.prepare_cached(
-        "INSERT INTO posts (id, platform, account_id, created_at, text, lang, reply_to, repost_of, quote_of, \
+        "INSERT INTO posts (id, platform, account_id, account_key, created_at, text, lang, reply_to, repost_of, quote_of, \
          forwarded_from, hashtags, mentions, urls, permalink, source_id, source_line, content_hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (id) DO NOTHING",
+         VALUES (?1, ?2, ?3, ?18, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (id) DO NOTHING",
     )?;
     let n = ins.execute(params![
         p.id,
@@ -485,13 +494,14 @@ fn write_post(
         p.permalink,
         source_id,
         line as i64,
-        h
+        h,
+        account_key(&p.account_id)
     ])?;
     let change = if n == 1 {
         Change::Inserted
     } else {
         let mut up = tx.prepare_cached(
-            "UPDATE posts SET account_id = ?2, created_at = ?3, text = ?4, lang = ?5, reply_to = ?6, repost_of = ?7, \
+            "UPDATE posts SET account_id = ?2, account_key = ?15, created_at = ?3, text = ?4, lang = ?5, reply_to = ?6, repost_of = ?7, \
              quote_of = ?8, forwarded_from = ?9, hashtags = ?10, mentions = ?11, urls = ?12, permalink = ?13, \
              content_hash = ?14 WHERE id = ?1 AND content_hash != ?14",
         )?;
@@ -509,7 +519,8 @@ fn write_post(
             ments,
             urls,
             p.permalink,
-            h
+            h,
+            account_key(&p.account_id)
         ])?;
         if n == 0 {
             return Ok(Change::Unchanged);
