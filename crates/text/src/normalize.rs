@@ -96,12 +96,32 @@ pub fn skeleton(text: &str) -> String {
 pub(crate) fn skeleton_into(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
-    // Start of the pending run of identity chars (copied verbatim), and of a pending
-    // run of complex chars.
+    // Start of the pending run of identity chars (copied verbatim), of a pending run
+    // of complex chars, and a head char waiting to see whether a simple char follows.
     let mut pend = 0usize;
     let mut seg: Option<usize> = None;
+    let mut head: Option<(usize, &'static str)> = None;
     for (i, c) in text.char_indices() {
-        match skeleton_of(c) {
+        let mut k = skeleton_of(c);
+        if let Some((hs, hstr)) = head.take() {
+            match k {
+                Skel::Identity | Skel::Mapped(_) => {
+                    out.push_str(hstr);
+                    pend = i;
+                }
+                Skel::Head(_) | Skel::Complex => seg = Some(hs),
+            }
+        }
+        if let Skel::Head(h) = k {
+            if seg.is_some() {
+                k = Skel::Complex;
+            } else {
+                out.push_str(&text[pend..i]);
+                head = Some((i, h));
+                continue;
+            }
+        }
+        match k {
             Skel::Identity => {
                 if let Some(st) = seg.take() {
                     out.extend(unicode_security::skeleton(&text[st..i]));
@@ -116,13 +136,17 @@ pub(crate) fn skeleton_into(text: &str, out: &mut String) {
                 out.push_str(s);
                 pend = i + c.len_utf8();
             }
-            Skel::Complex => {
+            Skel::Head(_) | Skel::Complex => {
                 if seg.is_none() {
                     out.push_str(&text[pend..i]);
                     seg = Some(i);
                 }
             }
         }
+    }
+    if let Some((_, hstr)) = head {
+        out.push_str(hstr);
+        return;
     }
     match seg {
         Some(st) => out.extend(unicode_security::skeleton(&text[st..])),
