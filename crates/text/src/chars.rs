@@ -251,6 +251,9 @@ pub(crate) fn nfkc_quick_yes(chars: impl Iterator<Item = char>) -> bool {
 /// and the length (low 8 bits) of the prototype in `data`.
 struct SkelBlock {
     entry: [u32; 256],
+    /// For `COMPLEX` entries that are heads: offset (high 23 bits) and length (low 8
+    /// bits) of the char's own skeleton in `data`; `COMPLEX` otherwise.
+    head: [u32; 256],
     data: String,
 }
 
@@ -265,10 +268,21 @@ fn all_starters_nfd(c: char) -> bool {
     ok
 }
 
+fn starter_initial_nfd(c: char) -> bool {
+    let mut first = None;
+    decompose_canonical(c, |d| {
+        if first.is_none() {
+            first = Some(canonical_combining_class(d) == 0);
+        }
+    });
+    first == Some(true)
+}
+
 #[cold]
 fn build_block(b: usize) -> Box<SkelBlock> {
     let mut blk = Box::new(SkelBlock {
         entry: [COMPLEX; 256],
+        head: [COMPLEX; 256],
         data: String::new(),
     });
     let mut buf = [0u8; 4];
@@ -291,6 +305,19 @@ fn build_block(b: usize) -> Box<SkelBlock> {
             blk.entry[i as usize] =
                 (blk.data.len() as u32) << 9 | u32::from(identity) << 8 | s.len() as u32;
             blk.data.push_str(&s);
+        } else if !s.is_empty()
+            && s.len() < 256
+            && starter_initial_nfd(c)
+            && s.chars()
+                .next()
+                .is_some_and(|d| canonical_combining_class(d) == 0)
+            && blk.data.len() < (1 << 23) - 256
+        {
+            // "Head": NFD and skeleton start with a starter, but non-starters follow
+            // (precomposed letters such as é). Its skeleton alone is exact when the
+            // next char is simple (starts a new run of starters), see `skeleton_into`.
+            blk.head[i as usize] = (blk.data.len() as u32) << 9 | s.len() as u32;
+            blk.data.push_str(&s);
         }
     }
     blk
@@ -302,6 +329,9 @@ pub(crate) enum Skel {
     Identity,
     /// The char's skeleton.
     Mapped(&'static str),
+    /// Its own skeleton is this when the next char is simple (or there is none);
+    /// otherwise it is `Complex`.
+    Head(&'static str),
     /// Needs the full algorithm together with its neighbours up to the next simple char.
     Complex,
 }
@@ -313,7 +343,16 @@ pub(crate) fn skeleton_of(c: char) -> Skel {
     let blk = SKEL[u >> 8].get_or_init(|| build_block(u >> 8));
     let e = blk.entry[u & 0xFF];
     if e == COMPLEX {
-        return Skel::Complex;
+        let h = blk.head[u & 0xFF];
+        if h == COMPLEX {
+            return Skel::Complex;
+        }
+        let off = (h >> 9) as usize;
+        let len = (h & 0xFF) as usize;
+        return match blk.data.get(off..off + len) {
+            Some(s) => Skel::Head(s),
+            None => Skel::Complex,
+        };
     }
     if e & 0x100 != 0 {
         return Skel::Identity;

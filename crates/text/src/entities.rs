@@ -730,9 +730,18 @@ fn host_is_valid(host: &str, url_utf16_len: usize, protocol_len: usize) -> bool 
     }
 }
 
+/// False when `text` cannot hold a URL: every match needs a domain ending in a '.'
+/// followed by a TLD, and every TLD starts with an ASCII letter or a non-ASCII char
+/// (see `tld_at`).
+fn may_have_url(text: &str) -> bool {
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'.' && (w[1].is_ascii_alphabetic() || w[1] >= 0x80))
+}
+
 fn extract_urls_chars(t: &Chars) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    if !t.c.contains(&'.') {
+    if !may_have_url(t.s) {
         return out;
     }
     let n = t.len();
@@ -1118,11 +1127,9 @@ pub fn extract_cashtags(text: &str) -> Vec<Cashtag> {
 /// All entities, with twitter-text's `extractEntitiesWithIndices` overlap removal
 /// (sorted by start; an entity starting inside the previous kept one is dropped).
 pub fn extract_entities(text: &str) -> Entities {
-    // Entities need '#', '@', '$', '.' or their full-width forms; skip the work otherwise.
-    if !text
-        .bytes()
-        .any(|b| matches!(b, b'#' | b'@' | b'$' | b'.' | 0xEF))
-    {
+    // Entities need '#', '@', '$', their full-width forms (lead byte 0xEF) or a URL's
+    // dot; skip the work otherwise.
+    if !text.bytes().any(|b| matches!(b, b'#' | b'@' | b'$' | 0xEF)) && !may_have_url(text) {
         return Entities::default();
     }
     let t = Chars::new(text);

@@ -4,7 +4,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::chars::{
     nfkc_quick_yes, props, push_lower, skeleton_of, Skel, ALNUM, ALPHA, ARDIA, INVIS, LOWER_MULTI,
-    NFKC_SAFE, WS,
+    NFKC_SAFE, NFKC_YES, WS,
 };
 use crate::script::Script;
 
@@ -33,12 +33,53 @@ pub(crate) fn nfkc_casefold_into(text: &str, out: &mut String) {
         }
         if !safe && !nfkc_quick_yes(out.chars()) {
             let lowered = std::mem::take(out);
-            out.extend(lowered.nfkc());
+            nfkc_segments(&lowered, out);
         }
         return;
     }
-    let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
-    out.extend(lowered.nfkc());
+    let mut first = String::with_capacity(text.len() + 8);
+    nfkc_segments(text, &mut first);
+    let mut lowered = String::with_capacity(first.len() + 8);
+    lowered.extend(first.chars().flat_map(char::to_lowercase));
+    nfkc_segments(&lowered, out);
+}
+
+/// Appends NFKC of `text` to `out`, running the normalizer only on the segments that
+/// need it.
+///
+/// A char whose NFKC quick check is Yes and whose combining class is 0 ("safe") is
+/// a normalization boundary: nothing before it can reorder or compose across it
+/// (quick check Yes means it never composes with a preceding char), so
+/// NFKC(x + y) = NFKC(x) + NFKC(y) whenever y starts with a safe char. Each unsafe
+/// char is normalized together with the safe char before it (which it may compose
+/// with) and the unsafe chars after it, up to the next safe char; everything else
+/// is copied verbatim.
+pub(crate) fn nfkc_segments(text: &str, out: &mut String) {
+    out.reserve(text.len());
+    // Bytes of `text` already written, and the start of the last safe char seen.
+    let mut done = 0usize;
+    let mut last_safe = 0usize;
+    let mut it = text.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if props(c).has(NFKC_SAFE) {
+            last_safe = i;
+            continue;
+        }
+        let start = last_safe.max(done);
+        out.push_str(&text[done..start]);
+        let mut end = text.len();
+        while let Some(&(j, d)) = it.peek() {
+            if props(d).has(NFKC_SAFE) {
+                end = j;
+                break;
+            }
+            it.next();
+        }
+        out.extend(text[start..end].nfkc());
+        done = end;
+        last_safe = end;
+    }
+    out.push_str(&text[done..]);
 }
 
 /// UTS #39 confusable skeleton of `text` (computed as given; callers pass the NFKC channel).
@@ -55,12 +96,32 @@ pub fn skeleton(text: &str) -> String {
 pub(crate) fn skeleton_into(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
-    // Start of the pending run of identity chars (copied verbatim), and of a pending
-    // run of complex chars.
+    // Start of the pending run of identity chars (copied verbatim), of a pending run
+    // of complex chars, and a head char waiting to see whether a simple char follows.
     let mut pend = 0usize;
     let mut seg: Option<usize> = None;
+    let mut head: Option<(usize, &'static str)> = None;
     for (i, c) in text.char_indices() {
-        match skeleton_of(c) {
+        let mut k = skeleton_of(c);
+        if let Some((hs, hstr)) = head.take() {
+            match k {
+                Skel::Identity | Skel::Mapped(_) => {
+                    out.push_str(hstr);
+                    pend = i;
+                }
+                Skel::Head(_) | Skel::Complex => seg = Some(hs),
+            }
+        }
+        if let Skel::Head(h) = k {
+            if seg.is_some() {
+                k = Skel::Complex;
+            } else {
+                out.push_str(&text[pend..i]);
+                head = Some((i, h));
+                continue;
+            }
+        }
+        match k {
             Skel::Identity => {
                 if let Some(st) = seg.take() {
                     out.extend(unicode_security::skeleton(&text[st..i]));
@@ -75,13 +136,17 @@ pub(crate) fn skeleton_into(text: &str, out: &mut String) {
                 out.push_str(s);
                 pend = i + c.len_utf8();
             }
-            Skel::Complex => {
+            Skel::Head(_) | Skel::Complex => {
                 if seg.is_none() {
                     out.push_str(&text[pend..i]);
                     seg = Some(i);
                 }
             }
         }
+    }
+    if let Some((_, hstr)) = head {
+        out.push_str(hstr);
+        return;
     }
     match seg {
         Some(st) => out.extend(unicode_security::skeleton(&text[st..])),
@@ -253,7 +318,17 @@ fn leet(c: char) -> Option<char> {
 /// Maps homoglyphs toward the word's dominant script, and leetspeak inside Latin words.
 fn fold_token(token: &[char], out: &mut Vec<char>) {
     let (mut lat, mut cyr, mut other) = (0u32, 0u32, 0u32);
+    // ASCII letters (Latin, mapped to themselves), other ASCII, non-ASCII.
+    let (mut ascii_alpha, mut ascii_other) = (0u32, 0u32);
     for &c in token {
+        if c.is_ascii() {
+            if c.is_ascii_alphabetic() {
+                ascii_alpha += 1;
+            } else {
+                ascii_other += 1;
+            }
+            continue;
+        }
         match char_word_script(c) {
             WordScript::Latin => lat += 1,
             WordScript::Cyrillic => cyr += 1,
@@ -261,9 +336,15 @@ fn fold_token(token: &[char], out: &mut Vec<char>) {
             WordScript::None => {}
         }
     }
+    lat += ascii_alpha;
     let latin_word = lat > 0 && lat >= cyr && lat >= other;
     let cyrillic_word = cyr > 0 && cyr > lat && cyr >= other;
-    if !latin_word && !cyrillic_word {
+    // Nothing to map: neither script, a Latin word of ASCII letters only, or a
+    // Cyrillic word without ASCII (only ASCII letters have Cyrillic lookalikes).
+    if (!latin_word && !cyrillic_word)
+        || (latin_word && ascii_alpha as usize == token.len())
+        || (cyrillic_word && ascii_alpha + ascii_other == 0)
+    {
         out.extend_from_slice(token);
         return;
     }
@@ -395,65 +476,108 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// Collects the fold's first-stage chars with whitespace runs collapsed to one space
+/// (none at the start; a trailing one is never added).
+struct Pusher {
+    pending_space: bool,
+    /// Every char pushed so far is NFKC-safe.
+    safe: bool,
+}
+
+impl Pusher {
+    #[inline]
+    fn push(&mut self, c: char, ws: bool, chars: &mut Vec<char>) {
+        if ws {
+            self.pending_space = !chars.is_empty();
+        } else {
+            if self.pending_space {
+                chars.push(' ');
+                self.pending_space = false;
+            }
+            chars.push(c);
+        }
+    }
+}
+
 /// [`fold`] into a reused buffer.
 pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
     out.clear();
     let chars = &mut sc.a;
     chars.clear();
-    let mut pending_space = false;
-    let mut push = |c: char, ws: bool, chars: &mut Vec<char>| {
-        if ws {
-            pending_space = !chars.is_empty();
-        } else {
-            if pending_space {
-                chars.push(' ');
-                pending_space = false;
-            }
-            chars.push(c);
-        }
+    let mut pu = Pusher {
+        pending_space: false,
+        safe: true,
     };
     if text.is_ascii() {
         for b in text.bytes() {
             let c = char::from(b.to_ascii_lowercase());
-            push(c, props(c).has(WS), chars);
+            pu.push(c, props(c).has(WS), chars);
         }
-    } else if nfkc_quick_yes(text.chars().filter(|&c| !props(c).has(INVIS))) {
-        // Without its invisibles the text is already NFKC: lowercase char by char.
-        for c in text.chars() {
-            let p = props(c);
-            if p.has(INVIS) {
-                continue;
-            }
-            if !p.has(LOWER_MULTI) {
-                let l = p.lower;
-                let lp = if l == c { p } else { props(l) };
-                if lp.flags & (ARDIA | INVIS) != 0 {
-                    continue;
-                }
-                push(l, lp.has(WS), chars);
-            } else {
-                for l in c.to_lowercase() {
-                    let lp = props(l);
-                    if lp.flags & (ARDIA | INVIS) != 0 {
-                        continue;
-                    }
-                    push(l, lp.has(WS), chars);
-                }
-            }
-        }
+    } else if fold_lower_nfkc_yes(text, &mut pu, chars) {
+        // Done: without its invisibles the text was already NFKC, lowercased char by char.
     } else {
-        for c in text
-            .chars()
-            .filter(|&c| !is_invisible(c))
-            .nfkc()
-            .flat_map(char::to_lowercase)
-        {
+        chars.clear();
+        pu = Pusher {
+            pending_space: false,
+            safe: false,
+        };
+        let visible: String = text.chars().filter(|&c| !is_invisible(c)).collect();
+        let mut normalized = String::with_capacity(visible.len() + 8);
+        nfkc_segments(&visible, &mut normalized);
+        for c in normalized.chars().flat_map(char::to_lowercase) {
             if is_arabic_diacritic(c) || is_invisible(c) {
                 continue;
             }
-            push(c, c.is_whitespace(), chars);
+            pu.push(c, c.is_whitespace(), chars);
         }
     }
+    fold_rest(sc, pu.safe, out);
+}
+
+/// The fold's first stage for text that is NFKC once its invisibles are removed
+/// (the exact quick check of `nfkc_quick_yes`, run in the same pass): invisibles
+/// dropped, lowercased char by char, tatweel and harakat dropped. Returns false,
+/// with `chars` partly filled, as soon as the quick check fails.
+#[inline]
+fn fold_lower_nfkc_yes(text: &str, pu: &mut Pusher, chars: &mut Vec<char>) -> bool {
+    let mut last_ccc = 0u8;
+    for c in text.chars() {
+        let p = props(c);
+        if p.has(INVIS) {
+            continue;
+        }
+        if !p.has(NFKC_YES) || (last_ccc > p.ccc && p.ccc != 0) {
+            return false;
+        }
+        last_ccc = p.ccc;
+        if !p.has(LOWER_MULTI) {
+            let l = p.lower;
+            let lp = if l == c { p } else { props(l) };
+            if lp.flags & (ARDIA | INVIS) != 0 {
+                continue;
+            }
+            pu.safe &= lp.has(NFKC_SAFE);
+            pu.push(l, lp.has(WS), chars);
+        } else {
+            for l in c.to_lowercase() {
+                let lp = props(l);
+                if lp.flags & (ARDIA | INVIS) != 0 {
+                    continue;
+                }
+                pu.safe &= lp.has(NFKC_SAFE);
+                pu.push(l, lp.has(WS), chars);
+            }
+        }
+    }
+    true
+}
+
+/// The fold after its first stage (`sc.a` holds the lowercased, space-collapsed
+/// chars; `safe`: all of them are NFKC-safe). The later steps only drop chars or
+/// write ASCII and basic Cyrillic letters (all NFKC-safe), so safe input gives
+/// output that is already NFKC.
+fn fold_rest(sc: &mut FoldScratch, safe: bool, out: &mut String) {
+    let chars = &mut sc.a;
     let mapped = &mut sc.b;
     fold_tokens(chars, mapped);
     let collapsed = &mut sc.a;
@@ -465,6 +589,10 @@ pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
         collapsed
     };
     out.reserve(final_chars.len());
+    if safe {
+        out.extend(final_chars.iter());
+        return;
+    }
     let mut safe = true;
     for &c in final_chars {
         safe &= props(c).has(NFKC_SAFE);
@@ -472,7 +600,7 @@ pub(crate) fn fold_into(text: &str, sc: &mut FoldScratch, out: &mut String) {
     }
     if !safe && !nfkc_quick_yes(out.chars()) {
         let s = std::mem::take(out);
-        out.extend(s.nfkc());
+        nfkc_segments(&s, out);
     }
 }
 
