@@ -85,6 +85,7 @@ pub fn replay(
     let mut ei = 0;
     let mut out = Vec::new();
     let mut stats = ReplayStats::default();
+    let mut analyzer = vigil_text::Analyzer::new();
     for post in &posts {
         while ei < enf.len() && enf[ei].at <= post.created_at {
             for d in detectors.iter_mut() {
@@ -100,7 +101,7 @@ pub fn replay(
             accounts.insert(post.account_id.clone(), a);
         }
         let account = accounts.get(&post.account_id).and_then(Option::as_ref);
-        let text = vigil_text::analyze(&post.text);
+        let text = analyzer.analyze(&post.text).clone();
         let mut facts = Facts::default();
         let mut obs = Observation {
             post,

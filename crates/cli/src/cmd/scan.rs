@@ -30,6 +30,7 @@ pub fn run(a: Args) -> Result<Outcome> {
     let pb = input::progress_bar(&a.read, &inputs);
     // Records are written into one buffer that goes to stdout whenever it passes 64 KiB.
     let mut line = Vec::with_capacity(1 << 17);
+    let mut analyzer = vigil_text::Analyzer::new();
     let summary = input::read_all(
         &a.read,
         &inputs,
@@ -43,7 +44,7 @@ pub fn run(a: Args) -> Result<Outcome> {
                     // The text stage: normalized channels, entities, URLs, language.
                     vigil_model::write_post_open(&mut line, p);
                     line.extend_from_slice(b",\"analysis\":");
-                    let r = serde_json::to_writer(&mut line, &vigil_text::analyze(&p.text));
+                    let r = serde_json::to_writer(&mut line, analyzer.analyze(&p.text));
                     line.push(b'}');
                     r
                 }
