@@ -101,12 +101,12 @@ pub fn replay(
             accounts.insert(post.account_id.clone(), a);
         }
         let account = accounts.get(&post.account_id).and_then(Option::as_ref);
-        let text = analyzer.analyze(&post.text).clone();
+        let text = analyzer.analyze(&post.text);
         let mut facts = Facts::default();
         let mut obs = Observation {
             post,
             account,
-            text: &text,
+            text,
             facts: &mut facts,
         };
         for d in detectors.iter_mut() {
