@@ -96,9 +96,12 @@ pub fn verify_audit<S: CaseStore>(
     let mut prev_seq = 0i64;
     let mut n = 0u64;
     let mut anchor_seen = expect_head.is_none();
+    // After a moved entry, the next one's link points at the entry that used to be there.
+    let mut after_move = false;
     store.for_each_audit(&mut |r| {
         n += 1;
         let mut flagged = false;
+        let mut moved = false;
         if r.seq > prev_seq + 1 {
             push(
                 AuditProblem::Removed {
@@ -113,17 +116,21 @@ pub fn verify_audit<S: CaseStore>(
             let was = (1.max(r.seq - REORDER_WINDOW)..=r.seq + REORDER_WINDOW)
                 .find(|&s| s != r.seq && recompute(&r, s) == r.hash);
             match was {
-                Some(was) => push(AuditProblem::Reordered { seq: r.seq, was }, &mut problems),
+                Some(was) => {
+                    moved = true;
+                    push(AuditProblem::Reordered { seq: r.seq, was }, &mut problems)
+                }
                 None => push(AuditProblem::Altered { seq: r.seq }, &mut problems),
             }
             flagged = true;
         }
-        if !flagged && r.prev_hash != prev_hash {
+        if !flagged && !after_move && r.prev_hash != prev_hash {
             push(AuditProblem::BrokenLink { seq: r.seq }, &mut problems);
         }
         if expect_head == Some(r.hash.as_str()) {
             anchor_seen = true;
         }
+        after_move = moved;
         prev_hash = r.hash;
         prev_seq = r.seq;
         true
