@@ -74,7 +74,10 @@ pub fn body<T: DeserializeOwned>(
             "send the body as application/json",
         ));
     }
-    serde_json::from_slice(&b).map_err(crate::error::json_error)
+    // Syntax first (400), then shape (422): a well-formed body of the wrong shape is not "malformed".
+    let v: Value = serde_json::from_slice(&b).map_err(crate::error::json_error)?;
+    T::deserialize(v)
+        .map_err(|e| AppError::invalid(vigil_model::truncate_for_message(&e.to_string(), 300)))
 }
 
 fn id_of(p: Result<Path<String>, PathRejection>) -> Result<i64, AppError> {
