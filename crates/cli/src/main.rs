@@ -26,6 +26,20 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Write a synthetic world in platform-native formats, with its ground truth
     Simulate(cmd::simulate::Args),
+    /// Serve the HTTP API
+    Serve(cmd::serve::Args),
+    /// Manage users and their API tokens
+    #[command(subcommand)]
+    User(cmd::user::Command),
+    /// Check the hash-chained audit log
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
+    /// Export preserved evidence
+    #[command(subcommand)]
+    Evidence(cmd::evidence::Command),
+    /// Review cases: open and update them from signals
+    #[command(subcommand)]
+    Cases(cmd::cases::Command),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -41,6 +55,11 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::User(c) => cmd::user::run(c),
+        Command::Audit(c) => cmd::audit::run(c),
+        Command::Evidence(c) => cmd::evidence::run(c),
+        Command::Cases(c) => cmd::cases::run(c),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

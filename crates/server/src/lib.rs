@@ -475,3 +475,38 @@ async fn lookup(st: &AppState, token: String) -> Result<Option<User>, AppError> 
     }
     Ok(u)
 }
+
+/// Deliver the webhook outbox in the background: the service lock is held only to read due
+/// rows and record outcomes, never while a request is in flight.
+pub fn spawn_webhook_worker(
+    state: AppState,
+    cfg: vigil_cases::webhook::WebhookConfig,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    let cfg = Arc::new(cfg);
+    tokio::spawn(async move {
+        loop {
+            let due = state
+                .with_svc(|s| Ok(s.due_deliveries(100)?))
+                .await
+                .unwrap_or_default();
+            let idle = due.is_empty();
+            for row in due {
+                let (c, r) = (cfg.clone(), row.clone());
+                let now = state.svc.lock().map(|s| s.now()).unwrap_or(0);
+                let a = tokio::task::spawn_blocking(move || {
+                    vigil_cases::webhook::attempt(&c, &vigil_cases::webhook::HttpTransport, &r, now)
+                })
+                .await;
+                if let Ok(a) = a {
+                    let _ = state
+                        .with_svc(move |s| Ok(s.record_attempt(&row, &a)?))
+                        .await;
+                }
+            }
+            if idle {
+                tokio::time::sleep(every).await;
+            }
+        }
+    })
+}

@@ -1,6 +1,11 @@
 //! One module per `vigil` subcommand.
 
+pub mod audit;
+pub mod cases;
+pub mod evidence;
 pub mod ingest;
 pub mod scan;
+pub mod serve;
 pub mod simulate;
 pub mod stats;
+pub mod user;
