@@ -365,6 +365,7 @@ async fn malformed_input_is_a_clear_4xx_on_every_endpoint() {
     let admin = w.token(Role::Admin).to_string();
     for spec in ROUTES.iter().filter(|s| s.roles.is_some()) {
         let path = concrete(spec.path);
+        #[allow(clippy::type_complexity)]
         let mut cases: Vec<(String, Option<(&str, Vec<u8>)>, &str)> = Vec::new();
         if spec.path.contains("{id}") {
             cases.push((

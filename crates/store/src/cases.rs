@@ -150,6 +150,7 @@ pub const AUDIT_GENESIS: &str = "00000000000000000000000000000000000000000000000
 
 /// The chain hash of one entry: SHA-256 over the previous hash and every field, each
 /// length-prefixed so that no two different entries serialize alike.
+#[allow(clippy::too_many_arguments)]
 pub fn audit_hash(
     prev: &str,
     seq: i64,
@@ -387,6 +388,7 @@ pub trait CaseStore {
     fn mark_bank_exported(&mut self, ids: &[i64], now: i64) -> Result<(), StoreError>;
 
     /// Record what an automatic policy did or (dry run) would have done; false if already recorded.
+    #[allow(clippy::too_many_arguments)]
     fn record_policy_run(
         &mut self,
         policy: &str,
@@ -556,11 +558,11 @@ impl CaseStore for SqliteStore {
             if decided_last.is_some_and(|d| s.last_signal <= d) {
                 Upsert::Skipped
             } else {
-                tx.prepare_cached(&format!(
+                tx.prepare_cached(
                     "INSERT INTO cases (entity_kind, entity_id, state, priority, risk, reach, recency, category, has_context, \
                      signal_count, first_signal, last_signal, platform, opened_at, updated_at) \
-                     VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)"
-                ))?
+                     VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                )?
                 .execute(params![
                     s.entity_kind.as_str(), s.entity_id, s.priority, s.risk, s.reach, s.recency,
                     cat_str(s.category), s.has_context, s.signal_count, s.first_signal, s.last_signal,
@@ -999,6 +1001,7 @@ impl CaseStore for SqliteStore {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record_policy_run(
         &mut self,
         policy: &str,
