@@ -677,3 +677,87 @@ fn tokens_are_stored_hashed() {
         .collect();
     assert_eq!(actions, ["user_add", "login"]);
 }
+
+/// Regression (found by the API benchmark): decisions failed with "database is locked" while
+/// another connection wrote, because a deferred transaction that reads first cannot upgrade
+/// after someone else commits. Write transactions are IMMEDIATE now and wait instead.
+#[test]
+fn decisions_succeed_while_another_connection_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let mut s = SqliteStore::open(&db).unwrap();
+    let mut recs = Vec::new();
+    let mut sigs = Vec::new();
+    for i in 0..150u64 {
+        recs.push(Record::Account(Account::new(
+            Platform::Twitter,
+            &i.to_string(),
+        )));
+        let p = Post::new(
+            Platform::Twitter,
+            &format!("9{i}"),
+            format!("twitter:{i}"),
+            T0 + i as i64,
+        );
+        recs.push(Record::Post(p));
+        sigs.push(harm(
+            EntityKind::Post,
+            &format!("twitter:9{i}"),
+            "rule:a",
+            0.9,
+            T0 + i as i64,
+        ));
+    }
+    let b: Vec<Sourced> = recs
+        .into_iter()
+        .map(|r| Sourced {
+            record: r,
+            source: "t".into(),
+            line: 0,
+        })
+        .collect();
+    s.write_batch(&b).unwrap();
+    s.write_signals(&sigs).unwrap();
+    let mut svc = Service::new(s, Config::default());
+    svc.sync().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let db2 = db.clone();
+    let writer = std::thread::spawn(move || {
+        let mut w = SqliteStore::open(&db2).unwrap();
+        let mut n = 0u64;
+        while !stop2.load(std::sync::atomic::Ordering::SeqCst) {
+            let batch: Vec<Sourced> = (0..200)
+                .map(|k| {
+                    let p = Post::new(
+                        Platform::Twitter,
+                        &format!("7{n}{k}"),
+                        "twitter:1".into(),
+                        T0,
+                    );
+                    Sourced {
+                        record: Record::Post(p),
+                        source: "w".into(),
+                        line: 0,
+                    }
+                })
+                .collect();
+            w.write_batch(&batch).unwrap();
+            n += 1;
+        }
+    });
+    for c in svc
+        .list(&CaseQuery {
+            limit: 200,
+            ..Default::default()
+        })
+        .unwrap()
+    {
+        svc.claim(c.id, "alice").unwrap();
+        svc.decide(c.id, &remove(Category::Recruitment), "alice")
+            .unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().unwrap();
+    assert!(svc.verify_audit(None).unwrap().ok);
+}

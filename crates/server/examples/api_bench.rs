@@ -36,8 +36,14 @@ fn request(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u1
 }
 
 fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20);
-    let per: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let per: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
     let dir = std::env::temp_dir().join(format!("vigil-api-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("v.db");
@@ -48,7 +54,12 @@ fn main() {
         let mut a = Account::new(Platform::Twitter, &format!("{}", 1_000_000 + i));
         a.followers = Some((i * 37 % 5000) as u64);
         recs.push(Record::Account(a));
-        let mut p = Post::new(Platform::Twitter, &format!("{}", 5_000_000 + i), format!("twitter:{}", 1_000_000 + i), 1_700_000_000_000 + i as i64);
+        let mut p = Post::new(
+            Platform::Twitter,
+            &format!("{}", 5_000_000 + i),
+            format!("twitter:{}", 1_000_000 + i),
+            1_700_000_000_000 + i as i64,
+        );
         p.text = format!("placeholder {i} #AllEyesOnISIS");
         recs.push(Record::Post(p));
         sigs.push(Signal {
@@ -65,19 +76,46 @@ fn main() {
             shadow: false,
         });
     }
-    let b: Vec<Sourced> = recs.into_iter().map(|r| Sourced { record: r, source: "bench".into(), line: 0 }).collect();
+    let b: Vec<Sourced> = recs
+        .into_iter()
+        .map(|r| Sourced {
+            record: r,
+            source: "bench".into(),
+            line: 0,
+        })
+        .collect();
     store.write_batch(&b).unwrap();
     store.write_signals(&sigs).unwrap();
     let mut svc = Service::new(store, Config::default());
     svc.sync().unwrap();
     let admin = svc.add_user("admin", Role::Admin, "bench").unwrap();
     let moderator = svc.add_user("mod", Role::Moderator, "bench").unwrap();
-    let before = svc.store.stats().unwrap().platforms.iter().map(|p| p.posts).sum::<u64>();
+    let before = svc
+        .store
+        .stats()
+        .unwrap()
+        .platforms
+        .iter()
+        .map(|p| p.posts)
+        .sum::<u64>();
     let writer = IngestWriter::spawn(SqliteStore::open(&db).unwrap(), 4);
-    let state = AppState::new(svc, ServerConfig { max_ingest_body: 64 << 20, ..Default::default() }, Some(writer));
+    let state = AppState::new(
+        svc,
+        ServerConfig {
+            max_ingest_body: 64 << 20,
+            ..Default::default()
+        },
+        Some(writer),
+    );
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let st2 = state.clone();
     rt.spawn(async move { vigil_server::serve(listener, st2, std::future::pending()).await });
@@ -105,7 +143,15 @@ end
     )
     .unwrap();
     let mut wrk = std::process::Command::new("wrk")
-        .args(["-t1", "-c8", &format!("-d{secs}s"), "--latency", "-s", script.to_str().unwrap(), &format!("http://{addr}")])
+        .args([
+            "-t1",
+            "-c8",
+            &format!("-d{secs}s"),
+            "--latency",
+            "-s",
+            script.to_str().unwrap(),
+            &format!("http://{addr}"),
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("wrk on the PATH (apt-get install wrk)");
@@ -117,9 +163,21 @@ end
     let mut id = 1;
     let body = r#"{"action":"remove_post","category":"recruitment","reason":"bench decision"}"#;
     while t0.elapsed() < Duration::from_secs(secs.saturating_sub(1)) && id <= CASES {
-        let (c, _) = request(&addr, "POST", &format!("/api/cases/{id}/claim"), &moderator, "");
+        let (c, _) = request(
+            &addr,
+            "POST",
+            &format!("/api/cases/{id}/claim"),
+            &moderator,
+            "",
+        );
         assert_eq!(c, 200, "claim");
-        let (c, d) = request(&addr, "POST", &format!("/api/cases/{id}/decision"), &moderator, body);
+        let (c, d) = request(
+            &addr,
+            "POST",
+            &format!("/api/cases/{id}/decision"),
+            &moderator,
+            body,
+        );
         assert_eq!(c, 201, "decision");
         lat.push(d);
         id += 1;
@@ -129,13 +187,29 @@ end
     let wrk_out = String::from_utf8_lossy(&out.stdout).to_string();
     std::thread::sleep(Duration::from_secs(2)); // let the writer drain
     let check = SqliteStore::open(&db).unwrap();
-    let after = check.stats().unwrap().platforms.iter().map(|p| p.posts).sum::<u64>();
+    let after = check
+        .stats()
+        .unwrap()
+        .platforms
+        .iter()
+        .map(|p| p.posts)
+        .sum::<u64>();
     let stored = after - before;
     lat.sort();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3;
+    let pct =
+        |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3;
     println!("{wrk_out}");
     println!("posts per request: {per}");
-    println!("posts stored: {stored} in {secs} s = {:.0} posts/s", stored as f64 / secs as f64);
-    println!("decisions: {} p50 {:.1} ms p99 {:.1} ms max {:.1} ms", lat.len(), pct(0.50), pct(0.99), pct(1.0));
+    println!(
+        "posts stored: {stored} in {secs} s = {:.0} posts/s",
+        stored as f64 / secs as f64
+    );
+    println!(
+        "decisions: {} p50 {:.1} ms p99 {:.1} ms max {:.1} ms",
+        lat.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -386,6 +386,3 @@ async fn add_user(
     )
         .into_response())
 }
-
-#[allow(dead_code)]
-fn _store_is_used<S: Store + CaseStore>() {}

@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::path::Path;
 use tower::ServiceExt;
 use vigil_cases::{Clock, Config, Role, Service};
 use vigil_model::{Account, Category, EntityKind, Platform, Post, Record, Signal};
@@ -631,6 +630,3 @@ async fn ingest_backpressure_answers_429_with_retry_after() {
     lock.connection().execute_batch("COMMIT").unwrap();
     assert!(saw_429, "a full queue must answer 429");
 }
-
-#[allow(dead_code)]
-fn _unused(_: &Path) {}

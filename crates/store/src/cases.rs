@@ -1,9 +1,13 @@
 //! The SQL behind review cases, decisions and their feedback, the hash-chained audit log, the
 //! webhook outbox, preserved evidence, and users and tokens (migration 0009). The rules live
 //! in vigil-cases; this module only reads and writes, each decision in one transaction.
+//!
+//! Every write transaction here is IMMEDIATE: a deferred one that reads first and then writes
+//! fails at once with "database is locked" when the ingest writer committed in between (WAL
+//! cannot upgrade a stale read snapshot), whereas IMMEDIATE waits on the busy timeout.
 
 use crate::{sqlite::now_ms, SqliteStore, StoreError};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vigil_model::{Category, EntityKind};
@@ -513,7 +517,9 @@ fn cat_str(c: Option<Category>) -> Option<&'static str> {
 
 impl CaseStore for SqliteStore {
     fn upsert_case(&mut self, s: &CaseScore, now: i64) -> Result<Upsert, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let active: Option<(i64, f64, f64, i64, i64, bool)> = tx
             .prepare_cached(
                 "SELECT id, priority, risk, signal_count, last_signal, has_context FROM cases \
@@ -636,7 +642,9 @@ impl CaseStore for SqliteStore {
         now: i64,
         until: i64,
     ) -> Result<Claim, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx
             .prepare_cached(
                 "UPDATE cases SET state = 'claimed', claimed_by = ?2, claim_expires = ?3, updated_at = ?4 \
@@ -670,7 +678,9 @@ impl CaseStore for SqliteStore {
     }
 
     fn appeal_case(&mut self, id: i64, audit: &AuditWrite) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "UPDATE cases SET state = 'appealed', appealed = 1, claimed_by = NULL, claim_expires = NULL, updated_at = ?2 \
              WHERE id = ?1 AND state = 'decided' AND NOT EXISTS (SELECT 1 FROM cases c2 WHERE c2.entity_kind = cases.entity_kind \
@@ -689,7 +699,9 @@ impl CaseStore for SqliteStore {
         d: &DecisionWrite,
         finish: &mut dyn FnMut(i64) -> (Vec<OutboxWrite>, AuditWrite),
     ) -> Result<Result<i64, DecisionRefused>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let cur: Option<(String, Option<String>, Option<i64>)> = tx
             .prepare_cached("SELECT state, claimed_by, claim_expires FROM cases WHERE id = ?1")?
             .query_row([d.case_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -822,14 +834,18 @@ impl CaseStore for SqliteStore {
     }
 
     fn audit_append(&mut self, e: &AuditWrite) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let seq = append_audit(&tx, e)?;
         tx.commit()?;
         Ok(seq)
     }
 
     fn audit_append_many(&mut self, es: &[AuditWrite]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for e in es {
             append_audit(&tx, e)?;
         }
@@ -931,7 +947,9 @@ impl CaseStore for SqliteStore {
     }
 
     fn outbox_replay(&mut self, id: i64, now: i64, audit: &AuditWrite) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2 WHERE id = ?1 AND state = 'dead'",
             params![id, now],
@@ -992,7 +1010,9 @@ impl CaseStore for SqliteStore {
     }
 
     fn mark_bank_exported(&mut self, ids: &[i64], now: i64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for id in ids {
             tx.prepare_cached("UPDATE bank_items SET exported_at = ?2 WHERE id = ?1")?
                 .execute(params![id, now])?;
@@ -1046,7 +1066,9 @@ impl CaseStore for SqliteStore {
         token_hash: &str,
         audit: &AuditWrite,
     ) -> Result<Option<i64>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now_ms();
         let n = tx.execute(
             "INSERT INTO users (name, role, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
