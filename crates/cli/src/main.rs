@@ -29,6 +29,20 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Compare what vigil found with a simulated world's truth
     Eval(cmd::eval::Args),
+    /// Serve the HTTP API
+    Serve(cmd::serve::Args),
+    /// Manage users and their API tokens
+    #[command(subcommand)]
+    User(cmd::user::Command),
+    /// Check the hash-chained audit log
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
+    /// Export preserved evidence
+    #[command(subcommand)]
+    Evidence(cmd::evidence::Command),
+    /// Review cases: open and update them from signals
+    #[command(subcommand)]
+    Cases(cmd::cases::Command),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -45,6 +59,11 @@ fn main() -> ExitCode {
         Command::Stats(a) => cmd::stats::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::User(c) => cmd::user::run(c),
+        Command::Audit(c) => cmd::audit::run(c),
+        Command::Evidence(c) => cmd::evidence::run(c),
+        Command::Cases(c) => cmd::cases::run(c),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -14,11 +14,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_signals",
         include_str!("../migrations/0002_signals.sql"),
     ),
+    ("0009_cases", include_str!("../migrations/0009_cases.sql")),
 ];
 
 /// The SQLite store.
 pub struct SqliteStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
     /// Source names already in the `sources` table, with their ids.
     sources: std::collections::HashMap<std::sync::Arc<str>, i64>,
 }
@@ -426,7 +427,7 @@ const POST_COLUMNS: &str = "p.id, p.platform, p.account_id, p.created_at, p.text
 const ACCOUNT_COLUMNS: &str =
     "id, platform, kind, handle, display_name, bio, created_at, followers, following, avatar_url, status";
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

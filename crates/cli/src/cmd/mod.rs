@@ -1,7 +1,12 @@
 //! One module per `vigil` subcommand.
 
 pub mod eval;
+pub mod audit;
+pub mod cases;
+pub mod evidence;
 pub mod ingest;
 pub mod scan;
+pub mod serve;
 pub mod simulate;
 pub mod stats;
+pub mod user;

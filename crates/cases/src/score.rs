@@ -1,0 +1,205 @@
+//! Turning signals into cases: risk from harm signals, lowered by context signals, times reach
+//! (followers, posting velocity) times recency. Shadow signals are ignored entirely.
+
+use crate::CaseError;
+use std::collections::HashMap;
+use vigil_model::{Category, EntityKind, Signal};
+use vigil_store::cases::{CaseScore, CaseStore, Upsert};
+use vigil_store::Store;
+
+/// How cases are scored and when one opens.
+#[derive(Debug, Clone)]
+pub struct ScoreConfig {
+    /// A case opens when the risk after context reaches this.
+    pub open_threshold: f64,
+    /// Recency halves every this many ms behind the newest signal in the store.
+    pub recency_half_life_ms: i64,
+    /// Velocity counts an account's posts in this window before its latest signal.
+    pub velocity_window_ms: i64,
+}
+
+impl Default for ScoreConfig {
+    fn default() -> Self {
+        ScoreConfig {
+            open_threshold: 0.3,
+            recency_half_life_ms: 24 * 3600 * 1000,
+            velocity_window_ms: 24 * 3600 * 1000,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStats {
+    pub entities: u64,
+    pub opened: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Below the threshold, or context only, or decided with nothing newer.
+    pub not_opened: u64,
+}
+
+#[derive(Default)]
+struct Agg {
+    /// Product of (1 - w) over harm signals.
+    keep: f64,
+    /// Product of (1 - w) over context signals.
+    ctx_keep: f64,
+    harm: u32,
+    ctx: u32,
+    n: i64,
+    first: i64,
+    last: i64,
+    best: Option<(f32, Category)>,
+    /// Members named by a cluster or campaign signal.
+    members: usize,
+}
+
+fn clamp01(w: f32) -> f64 {
+    if w.is_nan() {
+        0.0
+    } else {
+        (w as f64).clamp(0.0, 1.0)
+    }
+}
+
+/// Members a cluster or campaign signal names in its explanation (`accounts`, `posts`).
+pub(crate) fn members_of(s: &Signal, key: &str) -> Vec<String> {
+    s.explanation
+        .get(key)
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .take(100_000)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Open and update cases from every signal in the store. Idempotent: a second run with no
+/// new signals changes nothing.
+pub fn sync_cases<S: Store + CaseStore>(
+    store: &mut S,
+    cfg: &ScoreConfig,
+    now: i64,
+) -> Result<SyncStats, CaseError> {
+    let mut aggs: HashMap<(EntityKind, String), Agg> = HashMap::new();
+    let mut clock = i64::MIN;
+    store.for_each_signal(&mut |s| {
+        if s.shadow {
+            return true;
+        }
+        clock = clock.max(s.at);
+        let a = aggs
+            .entry((s.entity_kind, s.entity_id.clone()))
+            .or_insert_with(|| Agg {
+                keep: 1.0,
+                ctx_keep: 1.0,
+                first: i64::MAX,
+                last: i64::MIN,
+                ..Default::default()
+            });
+        a.n += 1;
+        a.first = a.first.min(s.at);
+        a.last = a.last.max(s.at);
+        if s.context.is_some() {
+            a.ctx += 1;
+            a.ctx_keep *= 1.0 - clamp01(s.weight);
+        } else if let Some(c) = s.category {
+            a.harm += 1;
+            a.keep *= 1.0 - clamp01(s.weight);
+            if a.best.is_none_or(|(w, _)| s.weight > w) {
+                a.best = Some((s.weight, c));
+            }
+        }
+        if matches!(s.entity_kind, EntityKind::Cluster | EntityKind::Campaign) {
+            a.members = a
+                .members
+                .max(members_of(&s, "accounts").len() + members_of(&s, "posts").len());
+        }
+        true
+    })?;
+    let mut st = SyncStats::default();
+    // Account-level context (a news outlet, a research account) also covers its posts.
+    let account_ctx: HashMap<String, f64> = aggs
+        .iter()
+        .filter(|((k, _), a)| *k == EntityKind::Account && a.ctx > 0)
+        .map(|((_, id), a)| (id.clone(), a.ctx_keep))
+        .collect();
+    let mut keys: Vec<_> = aggs.keys().cloned().collect();
+    keys.sort();
+    for key in keys {
+        let a = &aggs[&key];
+        st.entities += 1;
+        if a.harm == 0 {
+            st.not_opened += 1;
+            continue;
+        }
+        let (kind, id) = &key;
+        let mut ctx_keep = a.ctx_keep;
+        let mut has_context = a.ctx > 0;
+        let mut account = None;
+        match kind {
+            EntityKind::Post => {
+                if let Some(p) = store.post(id)? {
+                    if let Some(k) = account_ctx.get(&p.account_id) {
+                        ctx_keep *= k;
+                        has_context = true;
+                    }
+                    account = Some(p.account_id);
+                }
+            }
+            EntityKind::Account => account = Some(id.clone()),
+            _ => {}
+        }
+        let risk = (1.0 - a.keep) * ctx_keep;
+        let (followers, velocity) = match &account {
+            Some(acct) => {
+                let f = store.account(acct)?.and_then(|a| a.followers).unwrap_or(0);
+                let since = a.last - cfg.velocity_window_ms;
+                let v = store
+                    .posts_by_account(acct, 500)?
+                    .iter()
+                    .filter(|p| p.created_at >= since && p.created_at <= a.last)
+                    .count();
+                (f, v)
+            }
+            None => (0, a.members),
+        };
+        let reach =
+            1.0 + (1.0 + followers as f64).log10() / 2.0 + (1.0 + velocity as f64).log10() / 2.0;
+        let age = (clock - a.last).max(0) as f64;
+        let recency = 0.5f64.powf(age / cfg.recency_half_life_ms.max(1) as f64);
+        let score = CaseScore {
+            entity_kind: *kind,
+            entity_id: id.clone(),
+            priority: round6(risk * reach * recency),
+            risk: round6(risk),
+            reach: round6(reach),
+            recency: round6(recency),
+            category: a.best.map(|(_, c)| c),
+            has_context,
+            signal_count: a.n,
+            first_signal: a.first,
+            last_signal: a.last,
+            platform: id.split_once(':').map(|(p, _)| p.to_string()),
+        };
+        if risk < cfg.open_threshold && store.active_case(*kind, id)?.is_none() {
+            st.not_opened += 1;
+            continue;
+        }
+        match store.upsert_case(&score, now)? {
+            Upsert::Opened(_) => st.opened += 1,
+            Upsert::Updated(_) => st.updated += 1,
+            Upsert::Unchanged(_) => st.unchanged += 1,
+            Upsert::Skipped => st.not_opened += 1,
+        }
+    }
+    Ok(st)
+}
+
+/// Scores are rounded so that recomputing them is exactly idempotent.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

@@ -1,0 +1,70 @@
+//! `vigil serve`: the HTTP API on a local address, with the webhook outbox worker when a
+//! webhook URL is configured.
+
+use crate::{DbArgs, Outcome};
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::time::Duration;
+use vigil_cases::webhook::WebhookConfig;
+use vigil_server::{AppState, ServerConfig};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The platform's enforcement endpoint (http://...); enables webhook delivery
+    #[arg(long, env = "VIGIL_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// The HMAC secret for webhook signatures (use the environment, not the command line)
+    #[arg(long, env = "VIGIL_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Ingest batches queued for the writer before ingest answers 429
+    #[arg(long, default_value_t = 4)]
+    pub ingest_queue: usize,
+    /// Per-request time limit, seconds
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+pub fn run(a: Args) -> Result<Outcome> {
+    let cfg = ServerConfig {
+        ingest_queue: a.ingest_queue.max(1),
+        request_timeout: Duration::from_secs(a.timeout.max(1)),
+        ..Default::default()
+    };
+    let state = AppState::open(&a.db.db, vigil_cases::Config::default(), cfg)
+        .with_context(|| format!("opening {}", a.db.db.display()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(async move {
+        if let Some(url) = &a.webhook_url {
+            let secret = a.webhook_secret.clone().ok_or_else(|| {
+                crate::UsageError("--webhook-url needs VIGIL_WEBHOOK_SECRET".into())
+            })?;
+            vigil_server::spawn_webhook_worker(
+                state.clone(),
+                WebhookConfig::new(url, secret.as_bytes()),
+                Duration::from_secs(1),
+            );
+        }
+        let l = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .with_context(|| format!("binding {}", a.listen))?;
+        eprintln!(
+            "vigil: serving the API on http://{}/api (OpenAPI at /api/openapi.json)",
+            l.local_addr()?
+        );
+        vigil_server::serve(l, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(Outcome::Clean)
+}
