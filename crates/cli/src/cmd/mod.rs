@@ -1,8 +1,8 @@
 //! One module per `vigil` subcommand.
 
-pub mod eval;
 pub mod audit;
 pub mod cases;
+pub mod eval;
 pub mod evidence;
 pub mod ingest;
 pub mod scan;
