@@ -26,6 +26,10 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Write a synthetic world in platform-native formats, with its ground truth
     Simulate(cmd::simulate::Args),
+    /// Detect campaigns and coordinated clusters in a store (and evaluate with --truth)
+    Campaigns(cmd::campaigns::Args),
+    /// Export data for analysts (the coordination graph)
+    Export(cmd::export::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Campaigns(a) => cmd::campaigns::run(a),
+        Command::Export(a) => cmd::export::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,5 +1,7 @@
 //! One module per `vigil` subcommand.
 
+pub mod campaigns;
+pub mod export;
 pub mod ingest;
 pub mod scan;
 pub mod simulate;
