@@ -284,19 +284,55 @@ impl BurstState {
             let start = ks.recent.front().map(|r| r.0).unwrap_or(t);
             triggered.push((k.hash, start));
         }
+        // Phrase bands of one post that burst together are one campaign.
+        let mut phrase_campaign: Option<u32> = None;
+        let mut created_here: Option<u32> = None;
+        // Hashtags and links first, so that phrase bands of the same post join their campaign.
+        triggered.sort_by_key(|(h, _)| {
+            self.keys
+                .get(*h)
+                .map(|k| k.kind == KeyKind::Phrase)
+                .unwrap_or(true)
+        });
         for (h, start) in triggered {
             let (join, label, kind, wc) = {
                 let ks = self.keys.get(h).expect("tracked");
                 let wc = ks.window_count().max(1);
-                let best = ks.co.iter().max_by_key(|x| (x.1, std::cmp::Reverse(x.0)));
-                let join = best
-                    .filter(|b| b.1 as f32 >= self.cfg.join_share * wc as f32)
-                    .map(|b| b.0);
-                (join, ks.label.clone(), ks.kind, wc)
+                // Join the campaign this key's posts mostly belong to. A hashtag joins only
+                // when the campaign's posts also mostly carry it (a flood that uses a live
+                // trend's tag is not the trend); content keys (phrases, links) may be a part.
+                let mut best: Option<(u32, f32)> = None;
+                for &(c, n) in &ks.co {
+                    if (n as f32) < self.cfg.join_share * wc as f32 {
+                        continue;
+                    }
+                    let camp_recent = self.campaigns[c as usize].recent_times.len().max(1) as f32;
+                    let mutual = n as f32 / camp_recent;
+                    if ks.kind == KeyKind::Hashtag && mutual < self.cfg.join_share {
+                        continue;
+                    }
+                    if best.is_none_or(|b| mutual > b.1) {
+                        best = Some((c, mutual));
+                    }
+                }
+                (best.map(|b| b.0), ks.label.clone(), ks.kind, wc)
             };
+            let join = join.or(if kind == KeyKind::Phrase {
+                phrase_campaign
+            } else {
+                None
+            });
+            let join = join.or(if kind == KeyKind::Phrase {
+                created_here
+            } else {
+                None
+            });
             let c = match join {
                 Some(c) => {
-                    self.campaigns[c as usize].keys.push((kind, label));
+                    let camp = &mut self.campaigns[c as usize];
+                    if camp.keys.len() < 64 && !camp.keys.iter().any(|k| k.1 == label) {
+                        camp.keys.push((kind, label));
+                    }
                     c
                 }
                 None => {
@@ -304,11 +340,16 @@ impl BurstState {
                     if let Some(&c) = self.by_id.get(&id) {
                         c
                     } else {
-                        let c = self.new_campaign(id, kind, label, start, wc);
-                        c
+                        self.new_campaign(id, kind, label, start, wc)
                     }
                 }
             };
+            if kind == KeyKind::Phrase && phrase_campaign.is_none() {
+                phrase_campaign = Some(c);
+            }
+            if kind != KeyKind::Phrase && created_here.is_none() {
+                created_here = Some(c);
+            }
             if let Some(ks) = self.keys.get_mut(h) {
                 ks.campaign = Some(c);
             }
@@ -324,7 +365,13 @@ impl BurstState {
             .filter(|c| self.campaigns[*c as usize].extremist)
             .collect();
         for &c in &touched {
-            let hijacked = !extremist_touched.is_empty() && !extremist_touched.contains(&c);
+            // Only a hashtag burst can be hijacked; links and phrases are the content itself.
+            let hashtag_burst = self.campaigns[c as usize]
+                .keys
+                .first()
+                .is_some_and(|k| k.0 == KeyKind::Hashtag);
+            let hijacked =
+                hashtag_burst && !extremist_touched.is_empty() && !extremist_touched.contains(&c);
             let risk = self.risk.get(&acct).copied().unwrap_or(0.0);
             let cfg = self.cfg.clone();
             let camp = &mut self.campaigns[c as usize];

@@ -93,13 +93,26 @@ pub fn evaluate(
         .collect();
     let mut matched_detections = 0usize;
     let mut best_alert: Vec<Option<i64>> = vec![None; truth.campaigns.len()];
+    let span = |t: &vigil_sim::truth::TruthCampaign| -> Option<(i64, i64)> {
+        let a = vigil_model::parse_timestamp(t.first_post_at.as_deref()?).ok()?;
+        let b = vigil_model::parse_timestamp(t.end.as_deref()?).ok()?;
+        Some((a, b))
+    };
     for d in &detected {
         let mut any = false;
         for (i, (k, p)) in tkeys.iter().enumerate() {
-            if matches(d, k, p) {
+            // A detection that matches by key or participants counts for a campaign only
+            // when it was live during it; its alert counts from the campaign's first post.
+            let Some((first, end)) = span(&truth.campaigns[i]) else {
+                continue;
+            };
+            if matches(d, k, p) && d.start <= end && d.end >= first {
                 any = true;
                 if let Some(a) = d.first_alert_at {
-                    best_alert[i] = Some(best_alert[i].map_or(a, |b: i64| b.min(a)));
+                    if a <= end {
+                        let a = a.max(first);
+                        best_alert[i] = Some(best_alert[i].map_or(a, |b: i64| b.min(a)));
+                    }
                 }
             }
         }

@@ -165,12 +165,27 @@ pub fn extract(
     };
     let mut links = Vec::new();
     let mut domains: Vec<u64> = Vec::new();
-    for u in text.urls.iter().take(MAX_KEYS_PER_KIND) {
+    // Prefer the platform's expanded URLs (a `t.co` wrapper says nothing); fall back to the text's.
+    let expanded: Vec<vigil_text::UrlInfo> = post
+        .urls
+        .iter()
+        .take(MAX_KEYS_PER_KIND)
+        .filter_map(|u| vigil_text::canonicalize_url(u))
+        .collect();
+    let infos: &[vigil_text::UrlInfo] = if expanded.is_empty() {
+        &text.urls
+    } else {
+        &expanded
+    };
+    for u in infos.iter().take(MAX_KEYS_PER_KIND) {
         let h = hash_bytes(u.canonical.as_bytes()) ^ 0x2;
         if links.contains(&h) {
             continue;
         }
         links.push(h);
+        if u.is_shortener {
+            continue;
+        }
         keys.push(Key {
             kind: KeyKind::Url,
             hash: h,
