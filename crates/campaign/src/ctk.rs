@@ -447,3 +447,84 @@ mod tests {
         assert!(read_csv(&mut "h\n1,2\n".as_bytes()).is_err());
     }
 }
+
+/// A synthetic message stream in the toolkit's CSV shape: `n` messages over `n / 20`
+/// seconds from `n / 10` users, with a few coordinated groups posting identical texts,
+/// retweeting the same messages and sharing the same links within seconds, plus quoting,
+/// mentions, case and whitespace variants that the toolkit's normalization must absorb.
+pub fn write_synthetic_csv(w: &mut dyn std::io::Write, n: u64, seed: u64) -> std::io::Result<()> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rnd = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    writeln!(
+        w,
+        "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls"
+    )?;
+    let users = (n / 10).max(10);
+    let span = (n / 20).max(10);
+    let mut t_list: Vec<u64> = (0..n).map(|_| rnd() % span).collect();
+    t_list.sort_unstable();
+    for (i, t) in t_list.into_iter().enumerate() {
+        let r = rnd();
+        let coordinated = r % 10 < 3;
+        let u = if coordinated {
+            rnd() % 40
+        } else {
+            40 + rnd() % users
+        };
+        let repost = if r % 7 == 0 {
+            format!(
+                "{}",
+                if coordinated {
+                    rnd() % 50
+                } else {
+                    rnd() % (n / 3 + 1)
+                }
+            )
+        } else {
+            String::new()
+        };
+        let reply = if r % 11 == 0 {
+            format!("{}", rnd() % 100)
+        } else {
+            String::new()
+        };
+        let text = if coordinated {
+            let v = rnd() % 6;
+            match rnd() % 4 {
+                0 => format!("[placeholder slogan {v}] #AllEyesOnSim"),
+                1 => format!(
+                    "[Placeholder  slogan {v}]   #AllEyesOnSim @user{}",
+                    rnd() % 9
+                ),
+                2 => format!("\"quoted, [placeholder slogan {v}]\" #AllEyesOnSim"),
+                _ => format!("@lead [PLACEHOLDER SLOGAN {v}] #allEyesOnSim"),
+            }
+        } else {
+            format!("[benign words {}] {}", rnd() % 5000, rnd() % 3)
+        };
+        let urls = match rnd() % 50 {
+            0 => String::new(),
+            1..=10 if coordinated => format!("https://site{}.example/{}", rnd() % 3, rnd() % 20),
+            11..=15 => format!(
+                "https://a.example/{} https://b.example/{}",
+                rnd() % 500,
+                rnd() % 500
+            ),
+            _ => format!("https://w{}.example/p{}", rnd() % 1000, rnd() % 1000),
+        };
+        let frac = if rnd() % 4 == 0 { ".5" } else { "" };
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        writeln!(
+            w,
+            "{i},u{u},{},{repost},{reply},{},{t}{frac},{urls}",
+            q(&format!("name,{u}")),
+            q(&text)
+        )?;
+    }
+    Ok(())
+}
