@@ -43,6 +43,10 @@ enum Command {
     /// Review cases: open and update them from signals
     #[command(subcommand)]
     Cases(cmd::cases::Command),
+    /// Detect campaigns and coordinated clusters in a store (and evaluate with --truth)
+    Campaigns(cmd::campaigns::Args),
+    /// Export data for analysts (the coordination graph)
+    Export(cmd::export::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -64,6 +68,8 @@ fn main() -> ExitCode {
         Command::Audit(c) => cmd::audit::run(c),
         Command::Evidence(c) => cmd::evidence::run(c),
         Command::Cases(c) => cmd::cases::run(c),
+        Command::Campaigns(a) => cmd::campaigns::run(a),
+        Command::Export(a) => cmd::export::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

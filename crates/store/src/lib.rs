@@ -2,8 +2,10 @@
 //! [`Store`] trait, so a PostgreSQL backend can be added without touching the detectors.
 
 pub mod cases;
+mod campaigns;
 mod sqlite;
 
+pub use campaigns::{CampaignRecord, ClusterRecord, EdgeRecord};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
@@ -98,4 +100,19 @@ pub trait Store: Send {
     fn signals_for(&self, kind: EntityKind, id: &str) -> Result<Vec<Signal>, StoreError>;
     /// Every signal in event-time order; `f` returns false to stop.
     fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError>;
+
+    /// Upsert campaigns (and replace their participant lists).
+    fn write_campaigns(&mut self, campaigns: &[CampaignRecord]) -> Result<(), StoreError>;
+    /// Every campaign and burst, by start time.
+    fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError>;
+    /// Replace the clustering and the coordination graph with a newer one.
+    fn write_clusters(
+        &mut self,
+        clusters: &[ClusterRecord],
+        edges: &[EdgeRecord],
+    ) -> Result<(), StoreError>;
+    /// Every cluster, by id, with members.
+    fn clusters(&self) -> Result<Vec<ClusterRecord>, StoreError>;
+    /// Every coordination edge; `f` returns false to stop.
+    fn for_each_edge(&self, f: &mut dyn FnMut(EdgeRecord) -> bool) -> Result<(), StoreError>;
 }

@@ -14,8 +14,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_signals",
         include_str!("../migrations/0002_signals.sql"),
     ),
+    (
+        "0007_campaigns",
+        include_str!("../migrations/0007_campaigns.sql"),
+    ),
     ("0009_cases", include_str!("../migrations/0009_cases.sql")),
 ];
+
+mod campaigns;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -351,6 +357,33 @@ impl Store for SqliteStore {
             }
         }
         Ok(())
+    }
+
+    fn write_campaigns(&mut self, cs: &[crate::CampaignRecord]) -> Result<(), StoreError> {
+        self.write_campaigns_impl(cs)
+    }
+
+    fn campaigns(&self) -> Result<Vec<crate::CampaignRecord>, StoreError> {
+        self.campaigns_impl()
+    }
+
+    fn write_clusters(
+        &mut self,
+        cs: &[crate::ClusterRecord],
+        edges: &[crate::EdgeRecord],
+    ) -> Result<(), StoreError> {
+        self.write_clusters_impl(cs, edges)
+    }
+
+    fn clusters(&self) -> Result<Vec<crate::ClusterRecord>, StoreError> {
+        self.clusters_impl()
+    }
+
+    fn for_each_edge(
+        &self,
+        f: &mut dyn FnMut(crate::EdgeRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        self.edges_impl(f)
     }
 
     fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError> {

@@ -4,6 +4,8 @@ pub mod audit;
 pub mod cases;
 pub mod eval;
 pub mod evidence;
+pub mod campaigns;
+pub mod export;
 pub mod ingest;
 pub mod scan;
 pub mod serve;

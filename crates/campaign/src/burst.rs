@@ -1,0 +1,596 @@
+//! Streaming burst detection and campaign judgement. Keys (hashtags, URLs, domains, phrase
+//! bands) are tracked in a Space-Saving table; each tracked key keeps sub-window counts and
+//! its recent accounts, and is compared with an exponentially decayed baseline rate from a
+//! Count-Min sketch. A burst opens a campaign; a campaign is judged extremist by who takes
+//! part and what they post (near-duplicate texts from distinct accounts, harm evidence,
+//! participants' risk), never by volume.
+
+use crate::features::{Key, KeyKind, PostFeatures};
+use crate::sketch::{hash_bytes, DecayedCountMin, HyperLogLog, SpaceSaving};
+use crate::CampaignRecord;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+/// Burst and campaign settings.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BurstConfig {
+    /// The sliding window compared with the baseline.
+    pub window_ms: i64,
+    /// Sub-window (bucket) width.
+    pub bucket_ms: i64,
+    /// Half-life of the decayed baseline counts.
+    pub baseline_half_life_ms: i64,
+    /// Minimum posts in the window for a burst.
+    pub min_posts: u32,
+    /// Minimum distinct accounts in the window for a burst.
+    pub min_accounts: usize,
+    /// The window count must exceed `ratio` × expected + `z` × sqrt(expected + 1).
+    pub ratio: f32,
+    pub z: f32,
+    /// Keys tracked at once (Space-Saving capacity).
+    pub max_keys: usize,
+    /// Campaigns held at once; the oldest ended non-extremist ones are dropped first.
+    pub max_campaigns: usize,
+    /// Participants listed per campaign (distinct accounts are still counted by HyperLogLog).
+    pub max_participants: usize,
+    /// A campaign ends after this much event time without posts.
+    pub idle_end_ms: i64,
+    /// Share of a bursting key's window posts that must already belong to a campaign for the
+    /// key to join it rather than open its own.
+    pub join_share: f32,
+    /// Judgement: share of posts that near-duplicate another account's post in the campaign.
+    pub min_duplicate_share: f32,
+    /// Judgement: share of posts (or participants) with harm evidence.
+    pub min_harm_share: f32,
+    /// Minimum distinct accounts before any judgement.
+    pub judge_min_accounts: usize,
+}
+
+impl Default for BurstConfig {
+    fn default() -> Self {
+        BurstConfig {
+            window_ms: 5 * 60_000,
+            bucket_ms: 30_000,
+            baseline_half_life_ms: 6 * 3_600_000,
+            min_posts: 8,
+            min_accounts: 6,
+            ratio: 4.0,
+            z: 3.0,
+            max_keys: 16_384,
+            max_campaigns: 4_096,
+            max_participants: 20_000,
+            idle_end_ms: 3_600_000,
+            join_share: 0.6,
+            min_duplicate_share: 0.4,
+            min_harm_share: 0.3,
+            judge_min_accounts: 6,
+        }
+    }
+}
+
+const RECENT: usize = 64;
+
+struct KeyState {
+    kind: KeyKind,
+    label: String,
+    buckets: Vec<u32>,
+    bucket_epoch: i64,
+    recent: VecDeque<(i64, u64)>,
+    campaign: Option<u32>,
+    /// Window posts that also carried keys of campaign c (for joining).
+    co: Vec<(u32, u32)>,
+}
+
+impl KeyState {
+    fn window_count(&self) -> u32 {
+        self.buckets.iter().sum()
+    }
+    fn roll(&mut self, t: i64, bucket_ms: i64) {
+        let e = t.div_euclid(bucket_ms);
+        let n = self.buckets.len() as i64;
+        if self.bucket_epoch == i64::MIN {
+            self.bucket_epoch = e;
+        }
+        if e > self.bucket_epoch {
+            let steps = (e - self.bucket_epoch).min(n);
+            for s in 1..=steps {
+                let i = (self.bucket_epoch + s).rem_euclid(n) as usize;
+                self.buckets[i] = 0;
+            }
+            self.bucket_epoch = e;
+            self.co.clear();
+        }
+    }
+}
+
+/// A live campaign.
+pub struct Campaign {
+    pub id: String,
+    pub keys: Vec<(KeyKind, String)>,
+    pub co_keys: BTreeSet<String>,
+    pub start: i64,
+    pub end: i64,
+    pub posts: u64,
+    pub velocity: f32,
+    pub peak_velocity: f32,
+    hll: HyperLogLog,
+    participants: Vec<String>,
+    participant_set: HashSet<u64>,
+    langs: BTreeMap<String, u64>,
+    platforms: BTreeSet<String>,
+    judged_posts: u64,
+    dup_posts: u64,
+    harm_posts: u64,
+    context_posts: u64,
+    risky_accounts: u64,
+    bands: HashMap<u64, u64>,
+    pub extremist: bool,
+    pub first_alert_at: Option<i64>,
+    pub posts_before_alert: Option<u64>,
+    pub score: f32,
+    recent_times: VecDeque<i64>,
+}
+
+/// The streaming burst detector's state.
+pub struct BurstState {
+    cfg: BurstConfig,
+    keys: SpaceSaving<KeyState>,
+    cms: DecayedCountMin,
+    pub campaigns: Vec<Campaign>,
+    by_id: HashMap<String, u32>,
+    /// Account risk: max harm of their own posts, raised by membership in reported clusters.
+    risk: HashMap<u64, f32>,
+    pub alerts: Vec<u32>,
+    pub posts: u64,
+}
+
+impl BurstState {
+    pub fn new(cfg: BurstConfig) -> Self {
+        BurstState {
+            keys: SpaceSaving::new(cfg.max_keys),
+            cms: DecayedCountMin::new(16, 4, cfg.baseline_half_life_ms),
+            campaigns: Vec::new(),
+            by_id: HashMap::new(),
+            risk: HashMap::new(),
+            alerts: Vec::new(),
+            posts: 0,
+            cfg,
+        }
+    }
+
+    pub fn config(&self) -> &BurstConfig {
+        &self.cfg
+    }
+
+    /// Bytes held per tracked key (state plus its share of the sketch), for the figures.
+    pub fn bytes_per_key(&self) -> usize {
+        let per = std::mem::size_of::<KeyState>()
+            + (self.cfg.window_ms / self.cfg.bucket_ms.max(1)) as usize * 4
+            + RECENT * 16
+            + 48;
+        per + self.cms.bytes() / self.cfg.max_keys.max(1)
+    }
+
+    pub fn tracked_keys(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Campaign ids currently open for these keys (for `Facts::campaigns`).
+    pub fn campaigns_for(&self, keys: &[Key]) -> Vec<String> {
+        let mut v = Vec::new();
+        for k in keys {
+            if let Some(ks) = self.keys.get(k.hash) {
+                if let Some(c) = ks.campaign {
+                    let id = &self.campaigns[c as usize].id;
+                    if !v.contains(id) {
+                        v.push(id.clone());
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// Raise an account's risk (coordination cluster membership, association with suspensions).
+    pub fn raise_risk(&mut self, account: &str, r: f32) {
+        let e = self
+            .risk
+            .entry(hash_bytes(account.as_bytes()))
+            .or_insert(0.0);
+        *e = e.max(r);
+    }
+
+    /// Observe one post in event-time order; returns the campaigns that newly alerted.
+    pub fn observe(&mut self, f: &PostFeatures) {
+        self.posts += 1;
+        let acct = hash_bytes(f.account.as_bytes());
+        if !f.context && f.harm > 0.0 {
+            let e = self.risk.entry(acct).or_insert(0.0);
+            *e = e.max(f.harm * 0.8);
+        }
+        let t = f.t;
+        let nb = (self.cfg.window_ms / self.cfg.bucket_ms.max(1)).max(1) as usize;
+        // Which campaigns this post already touches (through keys with campaigns).
+        let mut touched: Vec<u32> = Vec::new();
+        for k in &f.keys {
+            if let Some(ks) = self.keys.get(k.hash) {
+                if let Some(c) = ks.campaign {
+                    if !touched.contains(&c) {
+                        touched.push(c);
+                    }
+                }
+            }
+        }
+        let mut triggered: Vec<(u64, i64)> = Vec::new();
+        for k in &f.keys {
+            self.cms.add(k.hash, t, 1.0);
+            let bucket_ms = self.cfg.bucket_ms.max(1);
+            let Some((ks, _, _)) = self.keys.touch(
+                k.hash,
+                || KeyState {
+                    kind: k.kind,
+                    label: k.label.clone(),
+                    buckets: vec![0; nb],
+                    bucket_epoch: i64::MIN,
+                    recent: VecDeque::new(),
+                    campaign: None,
+                    co: Vec::new(),
+                },
+                |s| s.campaign.is_some(),
+            ) else {
+                continue;
+            };
+            ks.roll(t, bucket_ms);
+            let bi = t.div_euclid(bucket_ms).rem_euclid(nb as i64) as usize;
+            ks.buckets[bi] += 1;
+            ks.recent.push_back((t, acct));
+            while ks.recent.len() > RECENT
+                || ks
+                    .recent
+                    .front()
+                    .is_some_and(|r| r.0 < t - self.cfg.window_ms)
+            {
+                ks.recent.pop_front();
+            }
+            for &c in &touched {
+                if Some(c) == ks.campaign {
+                    continue;
+                }
+                match ks.co.iter_mut().find(|x| x.0 == c) {
+                    Some(x) => x.1 += 1,
+                    None => ks.co.push((c, 1)),
+                }
+            }
+            if ks.campaign.is_some() {
+                continue;
+            }
+            let wc = ks.window_count();
+            if wc < self.cfg.min_posts {
+                continue;
+            }
+            let mut accts: Vec<u64> = ks.recent.iter().map(|r| r.1).collect();
+            accts.sort_unstable();
+            accts.dedup();
+            if accts.len() < self.cfg.min_accounts {
+                continue;
+            }
+            let decayed = self.cms.estimate(k.hash);
+            let base_mass = (decayed - wc as f32).max(0.0);
+            let rate = base_mass * std::f32::consts::LN_2 / self.cfg.baseline_half_life_ms as f32;
+            let expected = rate * self.cfg.window_ms as f32;
+            if (wc as f32) < self.cfg.ratio * expected + self.cfg.z * (expected + 1.0).sqrt() {
+                continue;
+            }
+            let start = ks.recent.front().map(|r| r.0).unwrap_or(t);
+            triggered.push((k.hash, start));
+        }
+        // Phrase bands of one post that burst together are one campaign.
+        let mut phrase_campaign: Option<u32> = None;
+        let mut created_here: Option<u32> = None;
+        // Hashtags and links first, so that phrase bands of the same post join their campaign.
+        triggered.sort_by_key(|(h, _)| {
+            self.keys
+                .get(*h)
+                .map(|k| k.kind == KeyKind::Phrase)
+                .unwrap_or(true)
+        });
+        for (h, start) in triggered {
+            let (join, label, kind, wc) = {
+                let ks = self.keys.get(h).expect("tracked");
+                let wc = ks.window_count().max(1);
+                // Join the campaign this key's posts mostly belong to. A hashtag joins only
+                // when the campaign's posts also mostly carry it (a flood that uses a live
+                // trend's tag is not the trend); content keys (phrases, links) may be a part.
+                let mut best: Option<(u32, f32)> = None;
+                for &(c, n) in &ks.co {
+                    if (n as f32) < self.cfg.join_share * wc as f32 {
+                        continue;
+                    }
+                    let camp_recent = self.campaigns[c as usize].recent_times.len().max(1) as f32;
+                    let mutual = n as f32 / camp_recent;
+                    if ks.kind == KeyKind::Hashtag && mutual < self.cfg.join_share {
+                        continue;
+                    }
+                    if best.is_none_or(|b| mutual > b.1) {
+                        best = Some((c, mutual));
+                    }
+                }
+                (best.map(|b| b.0), ks.label.clone(), ks.kind, wc)
+            };
+            let join = join.or(if kind == KeyKind::Phrase {
+                phrase_campaign
+            } else {
+                None
+            });
+            let join = join.or(if kind == KeyKind::Phrase {
+                created_here
+            } else {
+                None
+            });
+            let c = match join {
+                Some(c) => {
+                    let camp = &mut self.campaigns[c as usize];
+                    if camp.keys.len() < 64 && !camp.keys.iter().any(|k| k.1 == label) {
+                        camp.keys.push((kind, label));
+                    }
+                    c
+                }
+                None => {
+                    let id = format!("campaign:{}:{:012x}", kind.as_str(), h & 0xffff_ffff_ffff);
+                    if let Some(&c) = self.by_id.get(&id) {
+                        c
+                    } else {
+                        self.new_campaign(id, kind, label, start, wc)
+                    }
+                }
+            };
+            if kind == KeyKind::Phrase && phrase_campaign.is_none() {
+                phrase_campaign = Some(c);
+            }
+            if kind != KeyKind::Phrase && created_here.is_none() {
+                created_here = Some(c);
+            }
+            if let Some(ks) = self.keys.get_mut(h) {
+                ks.campaign = Some(c);
+            }
+            if !touched.contains(&c) {
+                touched.push(c);
+            }
+        }
+        // Update every campaign this post belongs to. A post that also carries keys of an
+        // extremist campaign counts toward that one only (a hijacked trend stays a trend).
+        let extremist_touched: Vec<u32> = touched
+            .iter()
+            .copied()
+            .filter(|c| self.campaigns[*c as usize].extremist)
+            .collect();
+        for &c in &touched {
+            // Only a hashtag burst can be hijacked; links and phrases are the content itself.
+            let hashtag_burst = self.campaigns[c as usize]
+                .keys
+                .first()
+                .is_some_and(|k| k.0 == KeyKind::Hashtag);
+            let hijacked =
+                hashtag_burst && !extremist_touched.is_empty() && !extremist_touched.contains(&c);
+            let risk = self.risk.get(&acct).copied().unwrap_or(0.0);
+            let cfg = self.cfg.clone();
+            let camp = &mut self.campaigns[c as usize];
+            camp.update(f, acct, risk, hijacked, &cfg);
+            if hijacked {
+                for &e in &extremist_touched {
+                    let k = self.campaigns[c as usize]
+                        .keys
+                        .first()
+                        .map(|k| k.1.clone())
+                        .unwrap_or_default();
+                    self.campaigns[e as usize].co_keys.insert(k);
+                }
+            }
+            let camp = &mut self.campaigns[c as usize];
+            if !camp.extremist && camp.judge(&cfg) {
+                camp.extremist = true;
+                camp.first_alert_at = Some(t);
+                camp.posts_before_alert = Some(camp.posts);
+                self.alerts.push(c);
+            }
+        }
+    }
+
+    fn new_campaign(
+        &mut self,
+        id: String,
+        kind: KeyKind,
+        label: String,
+        start: i64,
+        wc: u32,
+    ) -> u32 {
+        if self.campaigns.len() >= self.cfg.max_campaigns {
+            // Keep memory bounded: recycle the oldest non-extremist campaign's slot.
+            if let Some((i, _)) = self
+                .campaigns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.extremist)
+                .min_by_key(|(_, c)| c.end)
+            {
+                let old = std::mem::replace(
+                    &mut self.campaigns[i],
+                    Campaign::new(id.clone(), kind, label, start, wc),
+                );
+                self.by_id.remove(&old.id);
+                self.by_id.insert(id, i as u32);
+                // Keys still pointing at the recycled slot are detached lazily by id check.
+                return i as u32;
+            }
+        }
+        let c = self.campaigns.len() as u32;
+        self.campaigns
+            .push(Campaign::new(id.clone(), kind, label, start, wc));
+        self.by_id.insert(id, c);
+        c
+    }
+
+    /// Snapshot of every campaign (bursts included; `extremist` says which are campaigns).
+    pub fn records(&self) -> Vec<CampaignRecord> {
+        self.campaigns.iter().map(Campaign::record).collect()
+    }
+}
+
+impl Campaign {
+    fn new(id: String, kind: KeyKind, label: String, start: i64, wc: u32) -> Self {
+        Campaign {
+            id,
+            keys: vec![(kind, label)],
+            co_keys: BTreeSet::new(),
+            start,
+            end: start,
+            // The window posts that made the burst are campaign posts already seen.
+            posts: wc.saturating_sub(1) as u64,
+            velocity: 0.0,
+            peak_velocity: 0.0,
+            hll: HyperLogLog::default(),
+            participants: Vec::new(),
+            participant_set: HashSet::new(),
+            langs: BTreeMap::new(),
+            platforms: BTreeSet::new(),
+            judged_posts: 0,
+            dup_posts: 0,
+            harm_posts: 0,
+            context_posts: 0,
+            risky_accounts: 0,
+            bands: HashMap::new(),
+            extremist: false,
+            first_alert_at: None,
+            posts_before_alert: None,
+            score: 0.0,
+            recent_times: VecDeque::new(),
+        }
+    }
+
+    fn update(
+        &mut self,
+        f: &PostFeatures,
+        acct: u64,
+        risk: f32,
+        hijacked: bool,
+        cfg: &BurstConfig,
+    ) {
+        self.posts += 1;
+        self.end = self.end.max(f.t);
+        self.hll.add(acct);
+        self.recent_times.push_back(f.t);
+        while self
+            .recent_times
+            .front()
+            .is_some_and(|&x| x < f.t - cfg.window_ms)
+        {
+            self.recent_times.pop_front();
+        }
+        self.velocity = self.recent_times.len() as f32 / (cfg.window_ms as f32 / 60_000.0);
+        self.peak_velocity = self.peak_velocity.max(self.velocity);
+        if self.platforms.len() < 16 {
+            self.platforms.insert(f.platform.clone());
+        }
+        if self.langs.len() < 32 || self.langs.contains_key(&f.lang) {
+            *self.langs.entry(f.lang.clone()).or_insert(0) += 1;
+        }
+        let new_participant = self.participant_set.insert(acct);
+        if new_participant && self.participants.len() < cfg.max_participants {
+            self.participants.push(f.account.clone());
+        }
+        if hijacked {
+            return;
+        }
+        self.judged_posts += 1;
+        if f.context {
+            self.context_posts += 1;
+        } else if f.harm >= 0.5 {
+            self.harm_posts += 1;
+        }
+        if new_participant && !f.context && risk >= 0.5 {
+            self.risky_accounts += 1;
+        }
+        if let Some(sig) = &f.sig {
+            let mut b = Vec::new();
+            crate::sketch::bands(sig, 4, &mut b);
+            let mut dup = false;
+            for h in b {
+                match self.bands.get(&h) {
+                    Some(&a) if a != acct => dup = true,
+                    Some(_) => {}
+                    None => {
+                        if self.bands.len() < 65_536 {
+                            self.bands.insert(h, acct);
+                        }
+                    }
+                }
+            }
+            if dup && !f.context {
+                self.dup_posts += 1;
+            }
+        }
+    }
+
+    fn judge(&mut self, cfg: &BurstConfig) -> bool {
+        let accounts = self.participant_set.len();
+        if accounts < cfg.judge_min_accounts || self.judged_posts == 0 {
+            return false;
+        }
+        let p = self.judged_posts as f32;
+        let dup = self.dup_posts as f32 / p;
+        let harm = (self.harm_posts as f32 / p).max(self.risky_accounts as f32 / accounts as f32);
+        let context = self.context_posts as f32 / p;
+        self.score = (dup.min(1.0) * 0.5 + harm.min(1.0) * 0.5) * (1.0 - context);
+        dup >= cfg.min_duplicate_share && harm >= cfg.min_harm_share && context < 0.5
+    }
+
+    fn record(&self) -> CampaignRecord {
+        let p = self.judged_posts.max(1) as f32;
+        CampaignRecord {
+            id: self.id.clone(),
+            keys: self.keys.iter().map(|k| k.1.clone()).collect(),
+            key_kinds: self.keys.iter().map(|k| k.0.as_str().to_string()).collect(),
+            co_keys: self.co_keys.iter().cloned().collect(),
+            start: self.start,
+            end: self.end,
+            velocity: self.peak_velocity,
+            distinct_accounts: self.hll.estimate().round() as u64,
+            posts: self.posts,
+            languages: self.langs.keys().cloned().collect(),
+            platforms: self.platforms.iter().cloned().collect(),
+            extremist: self.extremist,
+            score: self.score,
+            first_alert_at: self.first_alert_at,
+            posts_before_alert: self.posts_before_alert,
+            participants: self.participants.clone(),
+            evidence: serde_json::json!({
+                "duplicate_share": crate::coord::round3((self.dup_posts as f32 / p) as f64),
+                "harm_post_share": crate::coord::round3((self.harm_posts as f32 / p) as f64),
+                "risky_participant_share": crate::coord::round3((self.risky_accounts as f32 / self.participant_set.len().max(1) as f32) as f64),
+                "context_post_share": crate::coord::round3((self.context_posts as f32 / p) as f64),
+                "judged_posts": self.judged_posts,
+            }),
+        }
+    }
+}
+
+impl BurstState {
+    /// One campaign's record.
+    pub fn records_one(&self, c: u32) -> CampaignRecord {
+        self.campaigns[c as usize].record()
+    }
+
+    /// Ids of extremist campaigns (already alerted) this post belongs to.
+    pub fn extremist_campaigns_of(&self, f: &PostFeatures) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for k in &f.keys {
+            if let Some(c) = self.keys.get(k.hash).and_then(|ks| ks.campaign) {
+                let camp = &self.campaigns[c as usize];
+                if camp.extremist && !v.contains(&camp.id) {
+                    v.push(camp.id.clone());
+                }
+            }
+        }
+        v
+    }
+}

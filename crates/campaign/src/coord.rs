@@ -1,0 +1,417 @@
+//! Coordination: a weighted account graph built incrementally over sliding event-time
+//! windows (co-post, co-similar text, co-link, co-hashtag-sequence, co-repost, co-reply),
+//! with Louvain communities re-computed on an event-time cadence, and a score and an
+//! explanation per cluster.
+
+use crate::features::PostFeatures;
+use crate::louvain::louvain;
+use crate::sketch::{bands, minhash_similarity, MINHASH_K};
+use crate::ClusterRecord;
+use serde_json::json;
+use std::collections::{HashMap, VecDeque};
+
+/// The relations that make an edge.
+pub const RELATIONS: [&str; 6] = [
+    "co_post",
+    "co_similar_text",
+    "co_link",
+    "co_hashtag_sequence",
+    "co_repost",
+    "co_reply",
+];
+
+/// Coordination settings. Windows are in event-time milliseconds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoordConfig {
+    /// Window for identical and similar texts.
+    pub text_window_ms: i64,
+    /// Window for shared links and hashtag sequences.
+    pub link_window_ms: i64,
+    /// Window for reposts of, and replies to, the same post.
+    pub repost_window_ms: i64,
+    /// MinHash similarity at or above which two texts are "similar".
+    pub similarity: f32,
+    /// Co-occurrences a pair needs before its edge enters the graph.
+    pub min_edge_weight: u32,
+    /// A key with more partners than this in its window links only to the most recent ones
+    /// (a viral link is not evidence of coordination between all who share it).
+    pub max_fanout: usize,
+    /// Re-run Louvain every this much event time.
+    pub recluster_every_ms: i64,
+    /// Drop sub-threshold edges not reinforced for this long.
+    pub prune_after_ms: i64,
+    /// Smallest community reported as a cluster.
+    pub min_cluster_size: usize,
+    /// Clusters at or above this score are reported (signals, `reported` flag).
+    pub report_score: f32,
+}
+
+impl Default for CoordConfig {
+    fn default() -> Self {
+        CoordConfig {
+            text_window_ms: 10 * 60_000,
+            link_window_ms: 10 * 60_000,
+            repost_window_ms: 2 * 60_000,
+            similarity: 0.6,
+            min_edge_weight: 2,
+            max_fanout: 64,
+            recluster_every_ms: 30 * 60_000,
+            prune_after_ms: 2 * 3_600_000,
+            min_cluster_size: 3,
+            report_score: 0.5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Edge {
+    n: u32,
+    kinds: [u32; 6],
+    last: i64,
+}
+
+/// The incremental coordination graph.
+pub struct CoordGraph {
+    cfg: CoordConfig,
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+    /// Per account: strongest harm seen (non-context posts), and whether it posted with context.
+    harm: Vec<f32>,
+    context: Vec<bool>,
+    /// Windows per relation: key -> recent (time, account, post seq).
+    windows: [HashMap<u64, VecDeque<(i64, u32, u64)>>; 6],
+    /// Recent signatures for similarity checks, by post seq.
+    sigs: VecDeque<(u64, i64, [u64; MINHASH_K])>,
+    seq: u64,
+    edges: HashMap<(u32, u32), Edge>,
+    last_prune: i64,
+    last_cluster: i64,
+    now: i64,
+    /// Latest clustering: account -> cluster index into `clusters`.
+    pub membership: HashMap<u32, usize>,
+    pub clusters: Vec<ClusterRecord>,
+    pub posts: u64,
+}
+
+impl CoordGraph {
+    pub fn new(cfg: CoordConfig) -> Self {
+        CoordGraph {
+            cfg,
+            ids: HashMap::new(),
+            names: Vec::new(),
+            harm: Vec::new(),
+            context: Vec::new(),
+            windows: Default::default(),
+            sigs: VecDeque::new(),
+            seq: 0,
+            edges: HashMap::new(),
+            last_prune: i64::MIN,
+            last_cluster: i64::MIN,
+            now: i64::MIN,
+            membership: HashMap::new(),
+            clusters: Vec::new(),
+            posts: 0,
+        }
+    }
+
+    pub fn config(&self) -> &CoordConfig {
+        &self.cfg
+    }
+
+    fn intern(&mut self, a: &str) -> u32 {
+        if let Some(&i) = self.ids.get(a) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.ids.insert(a.to_string(), i);
+        self.names.push(a.to_string());
+        self.harm.push(0.0);
+        self.context.push(false);
+        i
+    }
+
+    /// The reported cluster ids of an account, from the latest clustering.
+    pub fn clusters_of(&self, account: &str) -> Option<&ClusterRecord> {
+        let i = self.ids.get(account)?;
+        let c = &self.clusters[*self.membership.get(i)?];
+        c.reported.then_some(c)
+    }
+
+    /// Number of edges currently held (for memory figures).
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// Observe one post (in event-time order). Returns true when a re-clustering ran.
+    pub fn observe(&mut self, f: &PostFeatures) -> bool {
+        self.posts += 1;
+        let me = self.intern(&f.account);
+        if f.context {
+            self.context[me as usize] = true;
+        } else if f.harm > self.harm[me as usize] {
+            self.harm[me as usize] = f.harm;
+        }
+        let t = f.t;
+        self.now = self.now.max(t);
+        self.seq += 1;
+        let seq = self.seq;
+        let mut partners: Vec<(u32, usize)> = Vec::new();
+        let tw = self.cfg.text_window_ms;
+        let lw = self.cfg.link_window_ms;
+        let rw = self.cfg.repost_window_ms;
+        if let Some(h) = f.text_hash {
+            self.window_hits(0, h, t, me, seq, tw, &mut partners, None);
+        }
+        if let Some(sig) = &f.sig {
+            while let Some(&(_, st, _)) = self.sigs.front() {
+                if st >= t - tw {
+                    break;
+                }
+                self.sigs.pop_front();
+            }
+            let mut b = Vec::new();
+            bands(sig, 4, &mut b);
+            let mut cands: Vec<(u32, u64)> = Vec::new();
+            for h in b {
+                let mut got = Vec::new();
+                self.window_hits(1, h, t, me, seq, tw, &mut got, Some(&mut cands));
+            }
+            cands.sort_unstable();
+            cands.dedup_by_key(|c| c.0);
+            for (acct, pseq) in cands {
+                if partners.iter().any(|p| p.0 == acct && p.1 == 0) {
+                    continue; // identical text already counted
+                }
+                if let Ok(idx) = self.sigs.binary_search_by_key(&pseq, |s| s.0) {
+                    if minhash_similarity(sig, &self.sigs[idx].2) >= self.cfg.similarity {
+                        partners.push((acct, 1));
+                    }
+                }
+            }
+            self.sigs.push_back((seq, t, *sig));
+        }
+        for &l in &f.links {
+            self.window_hits(2, l, t, me, seq, lw, &mut partners, None);
+        }
+        if let Some(h) = f.tag_seq {
+            self.window_hits(3, h, t, me, seq, lw, &mut partners, None);
+        }
+        if let Some(h) = f.repost_of {
+            self.window_hits(4, h, t, me, seq, rw, &mut partners, None);
+        }
+        if let Some(h) = f.reply_to {
+            self.window_hits(5, h, t, me, seq, rw, &mut partners, None);
+        }
+        partners.sort_unstable();
+        partners.dedup();
+        for (other, kind) in partners {
+            let k = if me < other { (me, other) } else { (other, me) };
+            let e = self.edges.entry(k).or_default();
+            e.n += 1;
+            e.kinds[kind] += 1;
+            e.last = t;
+        }
+        if self.last_prune == i64::MIN {
+            self.last_prune = t;
+            self.last_cluster = t;
+        }
+        if t - self.last_prune >= self.cfg.prune_after_ms / 4 {
+            self.prune(t);
+        }
+        if t - self.last_cluster >= self.cfg.recluster_every_ms {
+            self.recluster(t);
+            return true;
+        }
+        false
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn window_hits(
+        &mut self,
+        rel: usize,
+        key: u64,
+        t: i64,
+        me: u32,
+        seq: u64,
+        window: i64,
+        partners: &mut Vec<(u32, usize)>,
+        cands: Option<&mut Vec<(u32, u64)>>,
+    ) {
+        let max_fanout = self.cfg.max_fanout;
+        let q = self.windows[rel].entry(key).or_default();
+        while let Some(&(qt, _, _)) = q.front() {
+            if qt >= t - window && q.len() <= max_fanout * 4 {
+                break;
+            }
+            q.pop_front();
+        }
+        let mut seen = 0usize;
+        match cands {
+            Some(c) => {
+                for &(_, a, s) in q.iter().rev() {
+                    if a != me {
+                        c.push((a, s));
+                        seen += 1;
+                        if seen >= max_fanout {
+                            break;
+                        }
+                    }
+                }
+            }
+            None => {
+                for &(_, a, _) in q.iter().rev() {
+                    if a != me {
+                        partners.push((a, rel));
+                        seen += 1;
+                        if seen >= max_fanout {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        q.push_back((t, me, seq));
+    }
+
+    fn prune(&mut self, t: i64) {
+        self.last_prune = t;
+        let min = self.cfg.min_edge_weight;
+        let horizon = t - self.cfg.prune_after_ms;
+        self.edges.retain(|_, e| e.n >= min || e.last >= horizon);
+        let tw = self.cfg.text_window_ms.max(self.cfg.link_window_ms);
+        let rw = self.cfg.repost_window_ms;
+        for (rel, w) in self.windows.iter_mut().enumerate() {
+            let win = if rel >= 4 { rw } else { tw };
+            w.retain(|_, q| q.back().is_some_and(|b| b.0 >= t - win));
+        }
+    }
+
+    /// Run Louvain on the current graph (edges at or above the minimum weight) and score clusters.
+    pub fn recluster(&mut self, t: i64) {
+        self.last_cluster = t;
+        let min = self.cfg.min_edge_weight;
+        let mut nodes: HashMap<u32, u32> = HashMap::new();
+        let mut order: Vec<u32> = Vec::new();
+        let mut strong: Vec<(&(u32, u32), &Edge)> =
+            self.edges.iter().filter(|(_, e)| e.n >= min).collect();
+        strong.sort_unstable_by_key(|(k, _)| **k);
+        let mut es = Vec::with_capacity(strong.len());
+        for (k, e) in &strong {
+            for a in [k.0, k.1] {
+                if !nodes.contains_key(&a) {
+                    nodes.insert(a, order.len() as u32);
+                    order.push(a);
+                }
+            }
+            es.push((nodes[&k.0], nodes[&k.1], e.n as f64));
+        }
+        let labels = louvain(order.len(), &es);
+        let k = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
+        for (i, &l) in labels.iter().enumerate() {
+            members[l as usize].push(order[i]);
+        }
+        // Internal edge statistics per community.
+        let mut internal: Vec<(u64, u64, [u64; 6])> = vec![(0, 0, [0; 6]); k];
+        for (key, e) in &strong {
+            let (a, b) = (
+                labels[nodes[&key.0] as usize],
+                labels[nodes[&key.1] as usize],
+            );
+            if a == b {
+                let s = &mut internal[a as usize];
+                s.0 += 1;
+                s.1 += e.n as u64;
+                for (i, c) in e.kinds.iter().enumerate() {
+                    s.2[i] += *c as u64;
+                }
+            }
+        }
+        self.membership.clear();
+        self.clusters.clear();
+        for (ci, mut m) in members.into_iter().enumerate() {
+            if m.len() < self.cfg.min_cluster_size {
+                continue;
+            }
+            m.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+            let (ne, wsum, kinds) = internal[ci];
+            let n = m.len() as f64;
+            let density = ne as f64 / (n * (n - 1.0) / 2.0);
+            let mean_w = if ne > 0 { wsum as f64 / ne as f64 } else { 0.0 };
+            let harmful = m
+                .iter()
+                .filter(|a| !self.context[**a as usize] && self.harm[**a as usize] >= 0.5)
+                .count() as f64
+                / n;
+            let context = m.iter().filter(|a| self.context[**a as usize]).count() as f64 / n;
+            // Coordination strength: dense and repeated co-action (saturating), times harm
+            // evidence; context accounts (news, research, counter-speech) pull it down.
+            let strength =
+                (density.sqrt() * (1.0 - (-(mean_w - 1.0).max(0.0) / 2.0).exp())).clamp(0.0, 1.0);
+            let score = (strength * (0.25 + 0.75 * harmful) * (1.0 - context)).clamp(0.0, 1.0);
+            let id = format!(
+                "cluster:{}",
+                crate::sketch::hash_bytes(self.names[m[0] as usize].as_bytes()) & 0xffff_ffff_ffff
+            );
+            let mut rel = serde_json::Map::new();
+            for (i, r) in RELATIONS.iter().enumerate() {
+                if kinds[i] > 0 {
+                    rel.insert((*r).into(), json!(kinds[i]));
+                }
+            }
+            let reported = score >= self.cfg.report_score as f64;
+            let explanation = json!({
+                "members": m.len(),
+                "internal_edges": ne,
+                "density": round3(density),
+                "mean_edge_weight": round3(mean_w),
+                "relations": rel,
+                "harmful_member_share": round3(harmful),
+                "context_member_share": round3(context),
+                "strength": round3(strength),
+                "windows_ms": {"text": self.cfg.text_window_ms, "link": self.cfg.link_window_ms, "repost": self.cfg.repost_window_ms},
+                "min_edge_weight": self.cfg.min_edge_weight,
+            });
+            let idx = self.clusters.len();
+            for a in &m {
+                self.membership.insert(*a, idx);
+            }
+            self.clusters.push(ClusterRecord {
+                id,
+                score: score as f32,
+                reported,
+                at: t,
+                explanation,
+                members: m.iter().map(|a| self.names[*a as usize].clone()).collect(),
+            });
+        }
+    }
+
+    /// Edges at or above the minimum weight: (account, account, weight, per-relation counts).
+    pub fn strong_edges(&self) -> Vec<(String, String, u32, [u32; 6])> {
+        let mut v: Vec<_> = self
+            .edges
+            .iter()
+            .filter(|(_, e)| e.n >= self.cfg.min_edge_weight)
+            .map(|(k, e)| {
+                (
+                    self.names[k.0 as usize].clone(),
+                    self.names[k.1 as usize].clone(),
+                    e.n,
+                    e.kinds,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+pub(crate) fn round3(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    }
+}

@@ -1,0 +1,474 @@
+//! vigil-campaign: streaming campaign detection and incremental coordination networks
+//! (issue 7). Two [`Detector`]s share one feature extraction per post; results go out as
+//! signals and, through [`Findings`], into the store's campaign and cluster tables.
+
+pub mod burst;
+pub mod coord;
+pub mod ctk;
+pub mod eval;
+pub mod export;
+pub mod features;
+pub mod louvain;
+pub mod reorder;
+pub mod sketch;
+
+pub use burst::BurstConfig;
+pub use coord::CoordConfig;
+pub use eval::{evaluate, CampaignMetrics, CoordinationMetrics};
+pub use features::{HarmHook, IndicatorLexicon};
+pub use vigil_store::{CampaignRecord, ClusterRecord, EdgeRecord};
+
+use features::{FeatureConfig, PostFeatures};
+use reorder::Reorder;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use vigil_detect::{Detector, Observation};
+use vigil_model::{Category, Enforcement, EnforcementAction, EntityKind, Signal};
+use vigil_store::{Store, StoreError};
+
+/// `Signal::detector` of the campaign detector.
+pub const CAMPAIGN: &str = "campaign";
+/// `Signal::detector` of the coordination detector.
+pub const COORDINATION: &str = "coordination";
+/// Version stamped on signals.
+pub const VERSION: &str = "campaign/1";
+
+/// Publicly documented indicator tokens (group names and supporter hashtags) used by the
+/// default [`IndicatorLexicon`] until the rule pack's verdicts arrive as signals.
+pub const DEFAULT_INDICATORS: &[&str] = &[
+    "ISIS",
+    "ISIL",
+    "Daesh",
+    "داعش",
+    "الدولة_الإسلامية",
+    "الدولة الإسلامية",
+    "دولة_الخلافة",
+    "ИГИЛ",
+    "Dabiq",
+    "Amaq",
+    "AllEyesOnISIS",
+    "CalamityWillBefallUS",
+];
+
+/// Everything configurable, as one serde/TOML-able struct.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How far behind the newest event an event may arrive and still be processed in order.
+    pub lateness_ms: i64,
+    pub burst: BurstConfig,
+    pub coord: CoordConfig,
+    /// Indicator tokens for the built-in harm hook; empty disables it.
+    pub indicators: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lateness_ms: 5 * 60_000,
+            burst: BurstConfig::default(),
+            coord: CoordConfig::default(),
+            indicators: DEFAULT_INDICATORS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// What the detectors found, filled at `finish`; hand it to [`Findings::persist`].
+#[derive(Debug, Default, Clone)]
+pub struct Findings {
+    pub campaigns: Vec<CampaignRecord>,
+    pub clusters: Vec<ClusterRecord>,
+    pub edges: Vec<EdgeRecord>,
+    pub posts: u64,
+    pub too_late: u64,
+    pub tracked_keys: usize,
+    pub bytes_per_key: usize,
+}
+
+impl Findings {
+    /// Write campaigns, clusters and edges to the store's tables.
+    pub fn persist(&self, store: &mut dyn Store) -> Result<(), StoreError> {
+        store.write_campaigns(&self.campaigns)?;
+        store.write_clusters(&self.clusters, &self.edges)
+    }
+}
+
+/// A shared handle to the findings of a detector pair.
+pub type FindingsHandle = Arc<Mutex<Findings>>;
+
+enum Ev {
+    Post(Box<PostFeatures>),
+    Suspend(String),
+}
+
+/// Features extracted by the first detector of the pair for the second, per post.
+type Slot = Arc<Mutex<Option<Arc<PostFeatures>>>>;
+
+struct Shared {
+    slot: Slot,
+    hook: Option<Arc<dyn HarmHook>>,
+    fcfg: FeatureConfig,
+    /// Accounts in reported clusters (from the coordination detector), read by the campaign one.
+    risky: Arc<Mutex<Vec<String>>>,
+    findings: FindingsHandle,
+}
+
+impl Clone for Shared {
+    fn clone(&self) -> Self {
+        Shared {
+            slot: self.slot.clone(),
+            hook: self.hook.clone(),
+            fcfg: self.fcfg.clone(),
+            risky: self.risky.clone(),
+            findings: self.findings.clone(),
+        }
+    }
+}
+
+impl Shared {
+    fn features(&self, obs: &Observation<'_>, out: &[Signal], first: bool) -> Arc<PostFeatures> {
+        if !first {
+            if let Ok(s) = self.slot.lock() {
+                if let Some(f) = s.as_ref() {
+                    if f.post_id == obs.post.id {
+                        return f.clone();
+                    }
+                }
+            }
+        }
+        let f = Arc::new(features::extract(
+            obs,
+            out,
+            self.hook.as_deref(),
+            &self.fcfg,
+        ));
+        if first {
+            if let Ok(mut s) = self.slot.lock() {
+                *s = Some(f.clone());
+            }
+        }
+        f
+    }
+}
+
+/// The coordination detector: see [`coord`].
+pub struct CoordinationDetector {
+    graph: coord::CoordGraph,
+    reorder: Reorder<Ev>,
+    shared: Shared,
+    ready: Vec<Ev>,
+}
+
+/// The campaign detector: see [`burst`].
+pub struct CampaignDetector {
+    state: burst::BurstState,
+    reorder: Reorder<Ev>,
+    shared: Shared,
+    ready: Vec<Ev>,
+    signalled_posts: u64,
+}
+
+/// Both detectors (coordination first, so the campaign one reuses its features and sees its
+/// clusters), and the handle their findings appear in after `finish`.
+pub fn detectors_with_findings(config: Config) -> (Vec<Box<dyn Detector>>, FindingsHandle) {
+    let hook: Option<Arc<dyn HarmHook>> = if config.indicators.is_empty() {
+        None
+    } else {
+        Some(Arc::new(IndicatorLexicon::new(&config.indicators)))
+    };
+    detectors_with_hook(config, hook)
+}
+
+/// As [`detectors_with_findings`], with a caller-supplied harm hook (a rule engine, a model).
+pub fn detectors_with_hook(
+    config: Config,
+    hook: Option<Arc<dyn HarmHook>>,
+) -> (Vec<Box<dyn Detector>>, FindingsHandle) {
+    let findings: FindingsHandle = Arc::default();
+    let shared = Shared {
+        slot: Arc::default(),
+        hook,
+        fcfg: FeatureConfig::default(),
+        risky: Arc::default(),
+        findings: findings.clone(),
+    };
+    let c = CoordinationDetector {
+        graph: coord::CoordGraph::new(config.coord.clone()),
+        reorder: Reorder::new(config.lateness_ms),
+        shared: shared.clone(),
+        ready: Vec::new(),
+    };
+    let b = CampaignDetector {
+        state: burst::BurstState::new(config.burst.clone()),
+        reorder: Reorder::new(config.lateness_ms),
+        shared,
+        ready: Vec::new(),
+        signalled_posts: 0,
+    };
+    (vec![Box::new(c), Box::new(b)], findings)
+}
+
+/// Both detectors, for `vigil ingest` (findings still arrive as signals).
+pub fn detectors(config: Config) -> Vec<Box<dyn Detector>> {
+    detectors_with_findings(config).0
+}
+
+impl CoordinationDetector {
+    fn drain(&mut self, out: &mut Vec<Signal>) {
+        let ready = std::mem::take(&mut self.ready);
+        for ev in ready {
+            if let Ev::Post(f) = ev {
+                if self.graph.observe(&f) {
+                    self.publish_risky();
+                }
+            }
+        }
+        let _ = out;
+    }
+
+    fn publish_risky(&self) {
+        if let Ok(mut r) = self.shared.risky.lock() {
+            r.clear();
+            for c in self.graph.clusters.iter().filter(|c| c.reported) {
+                r.extend(c.members.iter().cloned());
+            }
+        }
+    }
+}
+
+impl Detector for CoordinationDetector {
+    fn name(&self) -> &'static str {
+        COORDINATION
+    }
+
+    fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>) {
+        let f = self.shared.features(obs, out, true);
+        if let Some(c) = self.graph.clusters_of(&obs.post.account_id) {
+            obs.facts.clusters.push(c.id.clone());
+        }
+        self.reorder.push(
+            f.t,
+            &f.post_id,
+            Ev::Post(Box::new((*f).clone())),
+            &mut self.ready,
+        );
+        self.drain(out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Signal>) {
+        self.reorder.flush(&mut self.ready);
+        self.drain(out);
+        let now = self
+            .graph
+            .clusters
+            .first()
+            .map(|c| c.at)
+            .unwrap_or(0)
+            .max(0);
+        let last = self.graph_now();
+        self.graph.recluster(last.max(now));
+        self.publish_risky();
+        for c in self.graph.clusters.iter().filter(|c| c.reported) {
+            out.push(Signal {
+                entity_kind: EntityKind::Cluster,
+                entity_id: c.id.clone(),
+                detector: COORDINATION.into(),
+                category: Some(Category::CoordinatedAmplification),
+                context: None,
+                weight: c.score,
+                source: "louvain".into(),
+                version: VERSION.into(),
+                explanation: c.explanation.clone(),
+                at: c.at,
+                shadow: false,
+            });
+            for m in &c.members {
+                out.push(Signal {
+                    entity_kind: EntityKind::Account,
+                    entity_id: m.clone(),
+                    detector: COORDINATION.into(),
+                    category: Some(Category::CoordinatedAmplification),
+                    context: None,
+                    weight: c.score,
+                    source: c.id.clone(),
+                    version: VERSION.into(),
+                    explanation: json!({"cluster": c.id, "members": c.members.len()}),
+                    at: c.at,
+                    shadow: false,
+                });
+            }
+        }
+        let edges = self
+            .graph
+            .strong_edges()
+            .into_iter()
+            .map(|(a, b, w, kinds)| {
+                let mut rel = serde_json::Map::new();
+                for (i, r) in coord::RELATIONS.iter().enumerate() {
+                    if kinds[i] > 0 {
+                        rel.insert((*r).into(), json!(kinds[i]));
+                    }
+                }
+                EdgeRecord {
+                    user_1: a,
+                    user_2: b,
+                    weight: w as u64,
+                    relations: rel.into(),
+                }
+            })
+            .collect();
+        if let Ok(mut fnd) = self.shared.findings.lock() {
+            fnd.clusters = self.graph.clusters.clone();
+            fnd.edges = edges;
+            fnd.posts = self.graph.posts;
+            fnd.too_late += self.reorder.too_late;
+        }
+    }
+}
+
+impl CoordinationDetector {
+    fn graph_now(&self) -> i64 {
+        self.graph.clusters.iter().map(|c| c.at).max().unwrap_or(0)
+    }
+}
+
+impl CampaignDetector {
+    fn drain(&mut self, out: &mut Vec<Signal>) {
+        let ready = std::mem::take(&mut self.ready);
+        for ev in ready {
+            match ev {
+                Ev::Post(f) => {
+                    let before = self.state.alerts.len();
+                    self.state.observe(&f);
+                    for i in before..self.state.alerts.len() {
+                        let c = self.state.alerts[i];
+                        out.push(campaign_signal(&self.state.records_one(c)));
+                    }
+                    // Posts of extremist campaigns, after the alert.
+                    for id in self.state.extremist_campaigns_of(&f) {
+                        self.signalled_posts += 1;
+                        out.push(Signal {
+                            entity_kind: EntityKind::Post,
+                            entity_id: f.post_id.clone(),
+                            detector: CAMPAIGN.into(),
+                            category: Some(Category::CoordinatedAmplification),
+                            context: None,
+                            weight: if f.context { 0.0 } else { 0.5 },
+                            source: id,
+                            version: VERSION.into(),
+                            explanation: json!({"harm": f.harm, "context": f.context}),
+                            at: f.t,
+                            shadow: false,
+                        });
+                    }
+                }
+                Ev::Suspend(a) => {
+                    // A suspended account's co-participants are not condemned by it; its own
+                    // risk is maximal for the campaigns it joined before.
+                    self.state.raise_risk(&a, 1.0);
+                }
+            }
+        }
+    }
+
+    fn pull_risky(&mut self) {
+        let accounts: Vec<String> = match self.shared.risky.lock() {
+            Ok(mut r) => std::mem::take(&mut *r),
+            Err(_) => Vec::new(),
+        };
+        for a in accounts {
+            self.state.raise_risk(&a, 0.6);
+        }
+    }
+}
+
+fn campaign_signal(c: &CampaignRecord) -> Signal {
+    let sample: Vec<&String> = c.participants.iter().take(50).collect();
+    Signal {
+        entity_kind: EntityKind::Campaign,
+        entity_id: c.id.clone(),
+        detector: CAMPAIGN.into(),
+        category: Some(Category::CoordinatedAmplification),
+        context: None,
+        weight: c.score.clamp(0.0, 1.0),
+        source: "burst".into(),
+        version: VERSION.into(),
+        explanation: json!({
+            "keys": c.keys, "key_kinds": c.key_kinds, "co_keys": c.co_keys,
+            "start": c.start, "end": c.end, "velocity_per_min": c.velocity,
+            "distinct_accounts": c.distinct_accounts, "posts": c.posts,
+            "languages": c.languages, "platforms": c.platforms,
+            "first_alert_at": c.first_alert_at, "posts_before_alert": c.posts_before_alert,
+            "participants_sample": sample, "evidence": c.evidence,
+        }),
+        at: c.first_alert_at.unwrap_or(c.start),
+        shadow: false,
+    }
+}
+
+impl Detector for CampaignDetector {
+    fn name(&self) -> &'static str {
+        CAMPAIGN
+    }
+
+    fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>) {
+        let f = self.shared.features(obs, out, false);
+        for id in self.state.campaigns_for(&f.keys) {
+            if !obs.facts.campaigns.contains(&id) {
+                obs.facts.campaigns.push(id);
+            }
+        }
+        self.pull_risky();
+        self.reorder.push(
+            f.t,
+            &f.post_id,
+            Ev::Post(Box::new((*f).clone())),
+            &mut self.ready,
+        );
+        self.drain(out);
+    }
+
+    fn on_enforcement(&mut self, e: &Enforcement, out: &mut Vec<Signal>) {
+        if e.action == EnforcementAction::Suspend && e.post_id.is_none() {
+            let tie = format!("~enf|{}", e.account_id);
+            self.reorder.push(
+                e.at,
+                &tie,
+                Ev::Suspend(e.account_id.clone()),
+                &mut self.ready,
+            );
+            self.drain(out);
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Signal>) {
+        self.pull_risky();
+        self.reorder.flush(&mut self.ready);
+        self.drain(out);
+        let recs = self.state.records();
+        for c in recs.iter().filter(|c| c.extremist) {
+            out.push(campaign_signal(c));
+            for p in &c.participants {
+                out.push(Signal {
+                    entity_kind: EntityKind::Account,
+                    entity_id: p.clone(),
+                    detector: CAMPAIGN.into(),
+                    category: Some(Category::CoordinatedAmplification),
+                    context: None,
+                    weight: (0.5 * c.score).clamp(0.0, 1.0),
+                    source: c.id.clone(),
+                    version: VERSION.into(),
+                    explanation: json!({"campaign": c.id, "keys": c.keys}),
+                    at: c.first_alert_at.unwrap_or(c.start),
+                    shadow: false,
+                });
+            }
+        }
+        if let Ok(mut fnd) = self.shared.findings.lock() {
+            fnd.campaigns = recs;
+            fnd.too_late += self.reorder.too_late;
+            fnd.tracked_keys = self.state.tracked_keys();
+            fnd.bytes_per_key = self.state.bytes_per_key();
+        }
+    }
+}
