@@ -1,1 +1,3 @@
-//! vigil-hash
+//! Perceptual and exact hashing for vigil: PDQ, hostile-media decoding, radius search, MinHash LSH and hash banks.
+
+pub mod pdq;
