@@ -1,3 +1,4 @@
 //! Perceptual and exact hashing for vigil: PDQ, hostile-media decoding, radius search, MinHash LSH and hash banks.
 
+pub mod media;
 pub mod pdq;
