@@ -1,4 +1,5 @@
 //! Perceptual and exact hashing for vigil: PDQ, hostile-media decoding, radius search, MinHash LSH and hash banks.
 
+pub mod index;
 pub mod media;
 pub mod pdq;
