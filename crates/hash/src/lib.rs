@@ -2,4 +2,5 @@
 
 pub mod index;
 pub mod media;
+pub mod minhash;
 pub mod pdq;
