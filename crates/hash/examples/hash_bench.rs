@@ -65,6 +65,16 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) consumed by this process, from /proc/self/stat.
+fn cpu_s() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn bench_pdq(a: &[String]) {
     let raw = std::fs::read(&a[2]).expect("read raw");
     let (w, h): (u32, u32) = (arg(a, 3, "width"), arg(a, 4, "height"));
@@ -156,13 +166,14 @@ fn bench_index(a: &[String]) {
     }
     drop(items);
     let rss_index = rss_kib("VmRSS:");
-    let mut scratch = Vec::new();
+    let mut scratch = vigil_hash::index::Scratch::default();
     let mut out = Vec::new();
     // Warm-up pass over a few queries.
     for q in queries.iter().take(100) {
         out.clear();
         idx.query_into(q, r, &mut scratch, &mut out);
     }
+    let c0 = cpu_s();
     let t0 = Instant::now();
     let mut found = 0usize;
     let mut results = 0usize;
@@ -175,6 +186,7 @@ fn bench_index(a: &[String]) {
         }
     }
     let qs = t0.elapsed().as_secs_f64();
+    let qcpu = cpu_s() - c0;
     let mut exact = true;
     for (k, &j) in sample.iter().enumerate() {
         if idx.query(&queries[j], r) != brute_expected[k] {
@@ -182,8 +194,9 @@ fn bench_index(a: &[String]) {
         }
     }
     println!(
-        "n={total}\tbuild_s={build_s:.2}\tqps={:.0}\tus_per_query={:.1}\trecall={:.6}\tbrute_force_sample_exact={exact}\tresults={results}\tindex_heap_mib={:.0}\trss_index_mib={:.0}\trss_after_build_mib={:.0}\tpeak_rss_mib={:.0}\tbaseline_rss_mib={:.0}",
+        "n={total}\tbuild_s={build_s:.2}\tqps_wall={:.0}\tqps_cpu={:.0}\tus_per_query={:.1}\trecall={:.6}\tbrute_force_sample_exact={exact}\tresults={results}\tindex_heap_mib={:.0}\trss_index_mib={:.0}\trss_after_build_mib={:.0}\tpeak_rss_mib={:.0}\tbaseline_rss_mib={:.0}",
         nq as f64 / qs,
+        nq as f64 / qcpu.max(1e-9),
         1e6 * qs / nq as f64,
         found as f64 / nq as f64,
         stats.heap_bytes as f64 / 1048576.0,

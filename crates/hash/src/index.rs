@@ -10,7 +10,8 @@
 //! `d(key) + d(partner byte) <= U_c - 1`, using one byte of the partner key stored inline.
 //!
 //! * Buckets are CSR (one `u32` offset array of 65 537 entries per table, 256 KiB, cache
-//!   resident) over packed `u32` entries `slot << 8 | partner_low_byte`; no per-bucket heap.
+//!   resident) over packed `u32` entries `slot << 8 | partner_low_byte` (`SLOT_BITS` = 24,
+//!   so a segment holds up to 16.7M hashes); no per-bucket heap.
 //! * The inline byte rejects ~85% of random bucket entries before touching the hash array,
 //!   which is the expensive (random DRAM) access; survivors are prefetched in batches.
 //! * Each match is reported by exactly one table (the first whose condition holds on the
@@ -29,7 +30,11 @@ pub const DEFAULT_RADIUS: u32 = 31;
 const TABLES: usize = 16;
 const BUCKETS: usize = 1 << 16;
 const PENDING_MAX: usize = 4096;
-const MAX_SEGMENT: usize = 1 << 24;
+/// Bits of a segment-local slot in a bucket entry; the rest of the `u32` is the inline filter.
+const SLOT_BITS: u32 = 24;
+const FILTER_BITS: u32 = 32 - SLOT_BITS;
+const FILTER_MASK: u32 = (1 << FILTER_BITS) - 1;
+const MAX_SEGMENT: usize = 1 << SLOT_BITS;
 /// Radii above this are answered by a linear scan (the MIH enumeration would be slower).
 const MAX_MIH_RADIUS: u32 = 47;
 
@@ -129,7 +134,7 @@ fn masks() -> &'static [Vec<u16>; 4] {
     })
 }
 
-/// An immutable MIH segment over up to 2^24 hashes, sorted by external id.
+/// An immutable MIH segment over up to 2^SLOT_BITS hashes, sorted by external id.
 #[derive(Clone)]
 struct Segment {
     ids: Vec<u64>,
@@ -143,7 +148,7 @@ impl Segment {
     /// `ids` sorted ascending and unique; `hashes` parallel.
     fn build(ids: Vec<u64>, hashes: Vec<[u64; 4]>, flags: Vec<u8>) -> Segment {
         let n = ids.len();
-        assert!(n <= MAX_SEGMENT, "segment over 2^24 items");
+        assert!(n <= MAX_SEGMENT, "segment over the slot capacity");
         let mut offsets = vec![0u32; TABLES * (BUCKETS + 1)];
         let mut entries = vec![0u32; TABLES * n];
         for t in 0..TABLES {
@@ -159,8 +164,8 @@ impl Segment {
             let partner = t ^ 1;
             for (slot, h) in hashes.iter().enumerate() {
                 let k = key(h, t);
-                let f = (key(h, partner) & 0xff) as u32;
-                ent[cursor[k] as usize] = ((slot as u32) << 8) | f;
+                let f = key(h, partner) as u32 & FILTER_MASK;
+                ent[cursor[k] as usize] = ((slot as u32) << FILTER_BITS) | f;
                 cursor[k] += 1;
             }
         }
@@ -191,13 +196,16 @@ impl Segment {
             .filter(|&s| self.flags[s] & FLAG_REMOVED == 0)
     }
 
+    /// Three phases so that memory latency overlaps instead of adding up: (A) read all
+    /// bucket bounds and prefetch bucket heads, (B) scan buckets through the inline filter
+    /// and prefetch each survivor's hash, (C) verify survivors.
     #[inline(always)]
     fn query_into(
         &self,
         q: &[u64; 4],
         r: u32,
         plan: &Plan,
-        cands: &mut Vec<u32>,
+        scratch: &mut Scratch,
         out: &mut Vec<(u64, u32)>,
     ) {
         let n = self.len();
@@ -205,6 +213,9 @@ impl Segment {
             return;
         }
         let masks = masks();
+        let balls = balls();
+        scratch.ranges.clear();
+        scratch.cands.clear();
         for t in 0..TABLES {
             let ti = plan.t[t];
             if ti < 0 {
@@ -212,60 +223,58 @@ impl Segment {
             }
             let c = t / 2;
             let qk = key(q, t);
-            let qf = (key(q, t ^ 1) & 0xff) as u32;
             let off = &self.offsets[t * (BUCKETS + 1)..(t + 1) * (BUCKETS + 1)];
-            let ent = &self.entries[t * n..(t + 1) * n];
-            cands.clear();
             for d in 0..=(ti as usize).min(3) {
                 let budget = plan.chunk[c] - d as i32;
                 if budget < 0 {
                     break;
                 }
-                // 256-bit acceptance mask over the inline byte.
-                let mut ok = [0u64; 4];
-                for v in 0..256u32 {
-                    if ((v ^ qf).count_ones() as i32) <= budget {
-                        ok[(v >> 6) as usize] |= 1 << (v & 63);
-                    }
-                }
-                let all = budget >= 8;
                 for &m in &masks[d] {
                     let k = qk ^ m as usize;
-                    let (lo, hi) = (off[k] as usize, off[k + 1] as usize);
-                    let bucket = &ent[lo..hi];
-                    if all {
-                        cands.extend(bucket.iter().map(|e| e >> 8));
-                    } else {
-                        for &e in bucket {
-                            let f = e & 0xff;
-                            if (ok[(f >> 6) as usize] >> (f & 63)) & 1 != 0 {
-                                cands.push(e >> 8);
-                            }
-                        }
+                    let (lo, hi) = (off[k], off[k + 1]);
+                    if lo < hi {
+                        let base = t * n;
+                        prefetch(&self.entries[base + lo as usize]);
+                        scratch.ranges.push(Range {
+                            lo: base as u32 + lo,
+                            hi: base as u32 + hi,
+                            table: t as u8,
+                            budget: budget.min(16) as u8,
+                        });
                     }
                 }
             }
-            self.verify(q, r, plan, t, cands, out);
         }
-    }
-
-    #[inline(always)]
-    fn verify(
-        &self,
-        q: &[u64; 4],
-        r: u32,
-        plan: &Plan,
-        t: usize,
-        cands: &[u32],
-        out: &mut Vec<(u64, u32)>,
-    ) {
-        const AHEAD: usize = 16;
-        let hashes = &self.hashes;
-        for (i, &slot) in cands.iter().enumerate() {
-            if let Some(&next) = cands.get(i + AHEAD) {
-                prefetch(&hashes[next as usize]);
+        for rg in &scratch.ranges {
+            let t = rg.table as usize;
+            let qf = key(q, t ^ 1) as u32 & FILTER_MASK;
+            let ball = &balls[rg.budget as usize];
+            // Branch-free filter: always write, advance only on a pass (about 15% of
+            // random entries pass, a branch would mispredict constantly).
+            let bucket = &self.entries[rg.lo as usize..rg.hi as usize];
+            let start = scratch.cands.len();
+            scratch.cands.resize(start + bucket.len(), 0);
+            let dst = &mut scratch.cands[start..];
+            let mut w = 0usize;
+            for &e in bucket {
+                let f = (e ^ qf) & FILTER_MASK;
+                let pass = (ball[(f >> 6) as usize] >> (f & 63)) & 1;
+                dst[w] = ((e >> FILTER_BITS) << 4) | t as u32;
+                w += pass as usize;
             }
-            let h = &hashes[slot as usize];
+            scratch.cands.truncate(start + w);
+        }
+        const AHEAD: usize = 12;
+        for &cand in scratch.cands.iter().take(AHEAD) {
+            prefetch(&self.hashes[(cand >> 4) as usize]);
+        }
+        for (i, &cand) in scratch.cands.iter().enumerate() {
+            if let Some(&next) = scratch.cands.get(i + AHEAD) {
+                prefetch(&self.hashes[(next >> 4) as usize]);
+            }
+            let slot = (cand >> 4) as usize;
+            let t = (cand & 15) as usize;
+            let h = &self.hashes[slot];
             let d = dist(q, h);
             if d > r {
                 continue;
@@ -275,14 +284,47 @@ impl Segment {
             if !plan.holds(t, &dk) || (0..t).any(|j| plan.t[j] >= 0 && plan.holds(j, &dk)) {
                 continue;
             }
-            if self.flags[slot as usize] != 0 {
+            if self.flags[slot] != 0 {
                 continue;
             }
-            out.push((self.ids[slot as usize], d));
+            out.push((self.ids[slot], d));
         }
     }
 }
 
+/// Bucket range to scan, with the inline-filter budget for its table.
+#[derive(Clone, Copy)]
+struct Range {
+    lo: u32,
+    hi: u32,
+    table: u8,
+    budget: u8,
+}
+
+/// Reusable per-thread buffers for [`RadiusIndex::query_into`].
+#[derive(Default)]
+pub struct Scratch {
+    ranges: Vec<Range>,
+    cands: Vec<u32>,
+}
+
+const BALL_WORDS: usize = 1 << (FILTER_BITS - 6);
+
+/// `balls()[b]` is the set of filter values with popcount <= b, as a bitmask.
+fn balls() -> &'static [[u64; BALL_WORDS]; 17] {
+    static B: std::sync::OnceLock<[[u64; BALL_WORDS]; 17]> = std::sync::OnceLock::new();
+    B.get_or_init(|| {
+        let mut b = [[0u64; BALL_WORDS]; 17];
+        for (budget, m) in b.iter_mut().enumerate() {
+            for v in 0..(1u32 << FILTER_BITS) {
+                if v.count_ones() as usize <= budget {
+                    m[(v >> 6) as usize] |= 1 << (v & 63);
+                }
+            }
+        }
+        b
+    })
+}
 #[inline(always)]
 fn prefetch<T>(p: &T) {
     #[cfg(target_arch = "x86_64")]
@@ -512,7 +554,7 @@ impl RadiusIndex {
     /// Enabled hashes within `radius` of `q`, as `(id, distance)` sorted by distance then id.
     pub fn query(&self, q: &PdqHash, radius: u32) -> Vec<(u64, u32)> {
         let mut out = Vec::new();
-        let mut scratch = Vec::new();
+        let mut scratch = Scratch::default();
         self.query_into(q, radius, &mut scratch, &mut out);
         out.sort_unstable_by_key(|&(id, d)| (d, id));
         out
@@ -523,7 +565,7 @@ impl RadiusIndex {
         &self,
         q: &PdqHash,
         radius: u32,
-        scratch: &mut Vec<u32>,
+        scratch: &mut Scratch,
         out: &mut Vec<(u64, u32)>,
     ) {
         let qw = q.to_words();
@@ -544,7 +586,7 @@ impl RadiusIndex {
         &self,
         q: &[u64; 4],
         r: u32,
-        scratch: &mut Vec<u32>,
+        scratch: &mut Scratch,
         out: &mut Vec<(u64, u32)>,
     ) {
         self.query_generic(q, r, scratch, out)
@@ -555,7 +597,7 @@ impl RadiusIndex {
         &self,
         q: &[u64; 4],
         r: u32,
-        scratch: &mut Vec<u32>,
+        scratch: &mut Scratch,
         out: &mut Vec<(u64, u32)>,
     ) {
         let r = r.min(256);
