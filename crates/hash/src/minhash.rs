@@ -174,8 +174,10 @@ pub struct LshIndex {
     bands: usize,
     rows: usize,
     threshold: f64,
-    /// Candidates whose estimate is below this are dropped; defaults to three standard
-    /// errors under the threshold so true pairs near the threshold are not lost.
+    /// Candidates whose estimate is below this are dropped. Defaults to the threshold
+    /// itself (false positives are harms); lower it (e.g. by three standard errors,
+    /// [`LshIndex::recall_first_estimate`]) when candidates are verified afterwards against
+    /// the known texts with [`exact_jaccard`].
     pub min_estimate: f64,
     tables: Vec<HashMap<u64, Vec<u64>>>,
     sigs: HashMap<u64, Signature>,
@@ -199,15 +201,22 @@ impl LshIndex {
                 break;
             }
         }
-        let se = (t * (1.0 - t) / n as f64).sqrt();
         LshIndex {
             bands: best.0,
             rows: best.1,
             threshold: t,
-            min_estimate: (t - 3.0 * se).max(0.0),
+            min_estimate: t,
             tables: vec![HashMap::new(); best.0],
             sigs: HashMap::new(),
         }
+    }
+
+    /// Threshold minus three standard errors of the estimate: a `min_estimate` that keeps
+    /// nearly every true pair at the threshold, for callers that verify candidates.
+    pub fn recall_first_estimate(&self) -> f64 {
+        let n = (self.bands * self.rows) as f64;
+        let t = self.threshold;
+        (t - 3.0 * (t * (1.0 - t) / n).sqrt()).max(0.0)
     }
 
     /// `(bands, rows)` in use.
