@@ -21,6 +21,8 @@
 //!   the whole index. Remove and disable are flag flips; removed items vanish at merge.
 //! * Memory is 4 bytes x 16 tables + 32 (hash) + 8 (id) + 1 (flags) = ~105 bytes per hash.
 
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::HashMap;
 
 use crate::pdq::PdqHash;

@@ -108,7 +108,7 @@ fn scripts_are_treated_alike() {
     let mh = MinHasher::default();
     let corpus = parallel_corpus(200);
     let mut stats = Vec::new();
-    for (s, docs) in corpus.iter().enumerate() {
+    for docs in corpus.iter() {
         let mut lsh = LshIndex::new(&mh, 0.8);
         for (i, t) in docs.iter().enumerate() {
             lsh.insert(i as u64, &mh.signature(t));

@@ -14,6 +14,9 @@ use super::{
 
 const MAX_FIELDS: usize = 64;
 
+/// A record with its first line, or a rejection with its line.
+type RecordResult = Result<(u64, Vec<String>), (u64, String)>;
+
 /// Splits CSV text into records of fields; errors carry the 1-based line of the record.
 struct Reader<'a> {
     s: &'a str,
@@ -23,7 +26,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn next_record(&mut self) -> Option<Result<(u64, Vec<String>), (u64, String)>> {
+    fn next_record(&mut self) -> Option<RecordResult> {
         let b = self.s.as_bytes();
         // Skip blank lines.
         while self.pos < b.len() && (b[self.pos] == b'\n' || b[self.pos] == b'\r') {
