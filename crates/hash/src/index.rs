@@ -10,10 +10,11 @@
 //! `d(key) + d(partner byte) <= U_c - 1`, using one byte of the partner key stored inline.
 //!
 //! * Buckets are CSR (one `u32` offset array of 65 537 entries per table, 256 KiB, cache
-//!   resident) over packed `u32` entries `slot << 8 | partner_low_byte` (`SLOT_BITS` = 24,
-//!   so a segment holds up to 16.7M hashes); no per-bucket heap.
-//! * The inline byte rejects ~85% of random bucket entries before touching the hash array,
-//!   which is the expensive (random DRAM) access; survivors are prefetched in batches.
+//!   resident) over packed `u32` entries `slot << 10 | low 10 bits of the partner key`
+//!   (`SLOT_BITS` = 22, so a segment holds up to 4.2M hashes); no per-bucket heap.
+//! * The inline bits reject ~94% of random bucket entries before touching the hash array,
+//!   which is the expensive (random DRAM) access; buckets are prefetched a few ranges
+//!   ahead and survivors a few dozen candidates ahead.
 //! * Each match is reported by exactly one table (the first whose condition holds on the
 //!   full hash), so no dedup set is needed.
 //! * Updates go to a small unsorted buffer; full buffers become immutable segments that
@@ -33,7 +34,7 @@ const TABLES: usize = 16;
 const BUCKETS: usize = 1 << 16;
 const PENDING_MAX: usize = 4096;
 /// Bits of a segment-local slot in a bucket entry; the rest of the `u32` is the inline filter.
-const SLOT_BITS: u32 = 24;
+const SLOT_BITS: u32 = 22;
 const FILTER_BITS: u32 = 32 - SLOT_BITS;
 const FILTER_MASK: u32 = (1 << FILTER_BITS) - 1;
 const MAX_SEGMENT: usize = 1 << SLOT_BITS;
@@ -247,12 +248,19 @@ impl Segment {
                 }
             }
         }
-        for rg in &scratch.ranges {
+        const RANGE_AHEAD: usize = 6;
+        for rg in scratch.ranges.iter().take(RANGE_AHEAD) {
+            prefetch_range(&self.entries[rg.lo as usize..rg.hi as usize]);
+        }
+        for (ri, rg) in scratch.ranges.iter().enumerate() {
+            if let Some(nx) = scratch.ranges.get(ri + RANGE_AHEAD) {
+                prefetch_range(&self.entries[nx.lo as usize..nx.hi as usize]);
+            }
             let t = rg.table as usize;
             let qf = key(q, t ^ 1) as u32 & FILTER_MASK;
             let ball = &balls[rg.budget as usize];
-            // Branch-free filter: always write, advance only on a pass (about 15% of
-            // random entries pass, a branch would mispredict constantly).
+            // Branch-free filter: always write, advance only on a pass (a few percent of
+            // random entries pass; a branch would mispredict constantly).
             let bucket = &self.entries[rg.lo as usize..rg.hi as usize];
             let start = scratch.cands.len();
             scratch.cands.resize(start + bucket.len(), 0);
@@ -266,7 +274,7 @@ impl Segment {
             }
             scratch.cands.truncate(start + w);
         }
-        const AHEAD: usize = 12;
+        const AHEAD: usize = 32;
         for &cand in scratch.cands.iter().take(AHEAD) {
             prefetch(&self.hashes[(cand >> 4) as usize]);
         }
@@ -327,6 +335,16 @@ fn balls() -> &'static [[u64; BALL_WORDS]; 17] {
         b
     })
 }
+/// Prefetches every cache line of a bucket.
+#[inline(always)]
+fn prefetch_range(b: &[u32]) {
+    let mut i = 16;
+    while i < b.len() {
+        prefetch(&b[i]);
+        i += 16;
+    }
+}
+
 #[inline(always)]
 fn prefetch<T>(p: &T) {
     #[cfg(target_arch = "x86_64")]
