@@ -378,6 +378,7 @@ pub struct Bank {
     pub items: Vec<BankItem>,
     /// Change log, oldest first.
     pub audit: Vec<AuditEntry>,
+    #[serde(default)]
     next_id: u64,
 }
 
@@ -421,11 +422,14 @@ impl Bank {
     fn push(&mut self, draft: ItemDraft, by: &Actor<'_>) -> Result<u64, BankError> {
         let digest = draft.algorithm.normalise(&draft.digest)?;
         draft.labels.validate()?;
-        if self.next_id > MAX_ITEM_ID {
+        // A bank read back from storage may carry a stale counter; ids must never repeat
+        // and items stay sorted by id.
+        let after_last = self.items.last().map_or(1, |i| i.id.saturating_add(1));
+        let id = self.next_id.max(after_last);
+        if id > MAX_ITEM_ID {
             return Err(BankError::Full);
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = id + 1;
         self.items.push(BankItem {
             id,
             algorithm: draft.algorithm,
