@@ -19,6 +19,20 @@ pub struct Prf {
 }
 
 impl Prf {
+    /// From precision and recall computed elsewhere.
+    pub fn from_precision_recall(precision: Option<f64>, recall: Option<f64>) -> Prf {
+        let f1 = match (precision, recall) {
+            (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+            (Some(_), Some(_)) => Some(0.0),
+            _ => None,
+        };
+        Prf {
+            precision,
+            recall,
+            f1,
+        }
+    }
+
     /// From counts: true positives, flagged, truly positive. An empty denominator is `None`.
     pub fn from_counts(tp: u64, flagged: u64, positives: u64) -> Prf {
         let precision = (flagged > 0).then(|| tp as f64 / flagged as f64);

@@ -30,8 +30,21 @@ pub fn run(a: Args) -> Result<Outcome> {
         .map_err(|e| UsageError(format!("{}: {e}", a.truth.display())))?;
     let store =
         SqliteStore::open(&a.db.db).with_context(|| format!("opening {}", a.db.db.display()))?;
-    let names: Vec<&str> = crate::detectors::all().iter().map(|d| d.name()).collect();
-    let report = vigil_eval::evaluate(&store, &truth, &names)?;
+    let names = crate::detectors::Registry::new().names();
+    let mut report = vigil_eval::evaluate(&store, &truth, &names)?;
+    if names.contains(&"campaign") {
+        let (cm, co) = vigil_campaign::evaluate(&store, &truth)?;
+        report.campaigns = Some(vigil_eval::CampaignMetrics {
+            precision: cm.precision,
+            recall: cm.recall,
+            median_detect_minutes: cm.median_detect_minutes,
+            median_detect_posts: cm.median_detect_posts,
+        });
+        report.coordination = Some(vigil_eval::Prf::from_precision_recall(
+            co.precision,
+            co.recall,
+        ));
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -92,10 +92,45 @@ pub fn run(a: Args) -> Result<Outcome> {
         pb.finish_and_clear();
     }
     q.flush()?;
+    // Every detector runs over the stored history in event-time order, so a world ingested in
+    // one call, in any file order, is a world analysed.
+    let mut registry = crate::detectors::Registry::new();
+    let detected = if registry.detectors.is_empty() || a.no_detect {
+        None
+    } else {
+        let stats = vigil_detect::replay(&mut store, &mut registry.detectors)
+            .context("running detectors")?;
+        registry.finish(&mut store)?;
+        Some(stats)
+    };
+    // Signals become cases for moderators (de-duplicated: a re-run updates, never re-opens).
+    let cases = if a.no_detect {
+        None
+    } else {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Some(
+            vigil_cases::sync_cases(&mut store, &vigil_cases::ScoreConfig::default(), now)
+                .context("opening cases")?,
+        )
+    };
     store.finish_run(
         run_id,
-        &serde_json::json!({ "read": &summary.totals, "written": written }),
+        &serde_json::json!({ "read": &summary.totals, "written": written, "detected": detected, "cases": cases }),
     )?;
+    if !a.read.quiet && !a.read.json {
+        if let Some(d) = &detected {
+            eprintln!(
+                "detectors: {} posts analysed, {} signals",
+                d.posts, d.signals
+            );
+        }
+        if let Some(c) = &cases {
+            eprintln!("cases: {} opened, {} updated", c.opened, c.updated);
+        }
+    }
     report(&a.read, &summary, Some(written), &q)?;
     Ok(if q.count > 0 {
         Outcome::Quarantined
