@@ -26,6 +26,8 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Write a synthetic world in platform-native formats, with its ground truth
     Simulate(cmd::simulate::Args),
+    /// Validate, test and backtest analyst rule packs
+    Rules(cmd::rules::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Rules(a) => cmd::rules::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -648,7 +648,9 @@ pub(crate) fn build_regex(p: &str) -> Result<Regex, String> {
                 .find(|l| l.starts_with("error:"))
                 .map(|l| l.trim_start_matches("error:").trim().to_string())
                 .unwrap_or_else(|| msg.lines().next().unwrap_or("").to_string());
-            let hint = if p.contains("(?=")
+            let hint = if msg.contains("look-around") {
+                ""
+            } else if p.contains("(?=")
                 || p.contains("(?!")
                 || p.contains("(?<=")
                 || p.contains("(?<!")
