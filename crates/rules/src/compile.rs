@@ -4,7 +4,7 @@ use crate::spec::{
     BankSpec, Boundary, CondSpec, EntitySpec, ExampleSpec, PackSpec, RangeSpec, RuleSpec, RuleState,
 };
 use crate::{ActionSpec, Diagnostic, RulesError};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::collections::HashMap;
 use toml::Spanned;
@@ -176,9 +176,70 @@ pub(crate) struct ChannelScan {
     pub pat_start: Vec<u32>,
     /// (atom, boundary mode) for every pattern, grouped by pattern.
     pub lits: Vec<(u32, Boundary)>,
-    pub set: Option<RegexSet>,
+    /// Pattern id → range in `pat_shards`: the regex shards this literal triggers.
+    pub shard_start: Vec<u32>,
+    pub pat_shards: Vec<u32>,
+    /// The regex shards of this channel.
+    pub shards: Vec<u32>,
+}
+
+/// A `RegexSet` over at most [`SHARD`] regexes of one channel.
+#[derive(Debug)]
+pub(crate) struct Shard {
+    pub set: RegexSet,
     /// Set index → atom.
-    pub set_atoms: Vec<u32>,
+    pub atoms: Vec<u32>,
+    /// Runs on every post (some regex in it has no literal prefix to trigger on).
+    pub always: bool,
+}
+
+/// Distinct literal patterns of one channel while building.
+#[derive(Default)]
+struct LitTable {
+    pats: Vec<String>,
+    groups: Vec<Vec<(u32, Boundary)>>,
+    shards: Vec<Vec<u32>>,
+    ids: HashMap<String, usize>,
+}
+
+impl LitTable {
+    fn index(&mut self, p: &str) -> usize {
+        let n = self.pats.len();
+        let k = *self.ids.entry(p.to_string()).or_insert(n);
+        if k == n {
+            self.pats.push(p.to_string());
+            self.groups.push(Vec::new());
+            self.shards.push(Vec::new());
+        }
+        k
+    }
+}
+
+/// Regexes per `RegexSet`.
+pub(crate) const SHARD: usize = 16;
+/// Total pattern bytes up to which a channel's automaton is a full DFA (faster, bigger);
+/// above it, a contiguous NFA.
+const DFA_MAX_PATTERN_BYTES: usize = 1 << 20;
+
+/// Literal prefixes every match of `p` starts with, if there is a small finite set of them,
+/// each at least 2 bytes and valid UTF-8.
+fn triggers(p: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(64)
+        .build()
+        .parse(p)
+        .ok()?;
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_total(64);
+    let seq = ex.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.len() > 64 || lits.iter().any(|l| l.as_bytes().len() < 2) {
+        return None;
+    }
+    lits.iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect()
 }
 
 /// A validated, compiled pack: immutable, shared between threads behind an `Arc`.
@@ -194,6 +255,7 @@ pub struct CompiledPack {
     pub rules: Vec<CompiledRule>,
     pub(crate) atoms: Vec<Atom>,
     pub(crate) channels: Vec<ChannelScan>,
+    pub(crate) shards: Vec<Shard>,
     pub(crate) hashtags: HashMap<String, u32>,
     pub(crate) domains: HashMap<String, u32>,
     pub(crate) pointers: HashMap<String, u32>,
@@ -284,9 +346,36 @@ fn bracket_depth(src: &str) -> (usize, usize) {
     (max, at)
 }
 
+/// Line starts of a source, for O(log n) byte offset → line:col.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let mut v = vec![0];
+        v.extend(memchr_iter(src.as_bytes()));
+        Lines(v)
+    }
+    fn line_col(&self, src: &str, off: usize) -> (usize, usize) {
+        let mut off = off.min(src.len());
+        while !src.is_char_boundary(off) {
+            off -= 1;
+        }
+        let i = self.0.partition_point(|&s| s <= off) - 1;
+        (i + 1, src[self.0[i]..off].chars().count() + 1)
+    }
+}
+
+fn memchr_iter(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
 struct Builder<'a> {
     file: &'a str,
     src: &'a str,
+    lines: Lines,
     diags: Vec<Diagnostic>,
     atoms: Vec<Atom>,
     atom_ids: HashMap<AtomKind, u32>,
@@ -295,7 +384,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn err(&mut self, off: usize, reason: impl Into<String>) {
-        let (line, col) = line_col(self.src, off);
+        let (line, col) = self.lines.line_col(self.src, off);
         if self.diags.len() < 100 {
             self.diags.push(Diagnostic {
                 file: self.file.to_string(),
@@ -775,6 +864,7 @@ pub fn compile(file: &str, src: &str) -> Result<CompiledPack, RulesError> {
     let mut b = Builder {
         file,
         src,
+        lines: Lines::new(src),
         diags: Vec::new(),
         atoms: Vec::new(),
         atom_ids: HashMap::new(),
@@ -832,7 +922,7 @@ fn compile_rule(
     seen: &mut HashMap<String, usize>,
 ) -> Option<CompiledRule> {
     let id = r.id.get_ref().clone();
-    let (line, _) = line_col(b.src, at);
+    let (line, _) = b.lines.line_col(b.src, at);
     if !is_id(&id, &['.']) {
         b.err(
             r.id.span().start,
@@ -930,7 +1020,7 @@ fn compile_rule(
             continue;
         }
         for e in list {
-            let (line, col) = line_col(b.src, e.span().start);
+            let (line, col) = b.lines.line_col(b.src, e.span().start);
             let mut ex = Example {
                 must_match: must,
                 line,
@@ -1020,10 +1110,8 @@ fn build_pack(
             reason,
         }])
     };
-    // Per channel: distinct literal patterns and regexes.
-    let mut lit_pats: Vec<Vec<String>> = vec![Vec::new(); 6];
-    let mut lit_groups: Vec<Vec<Vec<(u32, Boundary)>>> = vec![Vec::new(); 6];
-    let mut lit_ids: Vec<HashMap<String, usize>> = vec![HashMap::new(); 6];
+    // Per channel: distinct literal patterns (keywords and regex triggers) and regexes.
+    let mut lt: Vec<LitTable> = (0..6).map(|_| LitTable::default()).collect();
     let mut regexes: Vec<Vec<(String, u32)>> = vec![Vec::new(); 5];
     let mut hashtags = HashMap::new();
     let mut domains = HashMap::new();
@@ -1041,13 +1129,8 @@ fn build_pack(
         let id = i as u32;
         match &a.kind {
             AtomKind::Keyword { ch, pattern, mode } => {
-                let n = lit_pats[*ch].len();
-                let k = *lit_ids[*ch].entry(pattern.clone()).or_insert(n);
-                if k == n {
-                    lit_pats[*ch].push(pattern.clone());
-                    lit_groups[*ch].push(Vec::new());
-                }
-                lit_groups[*ch][k].push((id, *mode));
+                let k = lt[*ch].index(pattern);
+                lt[*ch].groups[k].push((id, *mode));
             }
             AtomKind::Regex { ch, pattern } => regexes[*ch].push((pattern.clone(), id)),
             AtomKind::Hashtag(k) => {
@@ -1061,36 +1144,78 @@ fn build_pack(
             }
         }
     }
+    // Regexes go into sets of at most SHARD regexes. A shard whose regexes all have literal
+    // prefixes (extracted from the regex itself) runs only when the channel's automaton saw
+    // one of those prefixes; the others run on every post.
+    let mut shards: Vec<Shard> = Vec::new();
+    let mut chan_shards: Vec<Vec<u32>> = vec![Vec::new(); 6];
+    for ch in 0..5 {
+        let (mut trig, mut untrig): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
+        for (p, id) in &regexes[ch] {
+            match triggers(p) {
+                Some(t) => trig.push((p, *id, t)),
+                None => untrig.push((p, *id, Vec::new())),
+            }
+        }
+        for (group, always) in [(trig, false), (untrig, true)] {
+            for chunk in group.chunks(SHARD) {
+                let sid = shards.len() as u32;
+                let set = RegexSetBuilder::new(chunk.iter().map(|r| r.0.as_str()))
+                    .size_limit(REGEX_SET_SIZE_LIMIT)
+                    .dfa_size_limit(REGEX_SIZE_LIMIT)
+                    .nest_limit(64)
+                    .build()
+                    .map_err(|e| {
+                        fail(format!(
+                            "building a {} regex set: {}",
+                            channel_name(ch),
+                            e.to_string().lines().last().unwrap_or("").to_lowercase()
+                        ))
+                    })?;
+                for r in chunk {
+                    for t in &r.2 {
+                        let k = lt[ch].index(t);
+                        if lt[ch].shards[k].last() != Some(&sid) {
+                            lt[ch].shards[k].push(sid);
+                        }
+                    }
+                }
+                shards.push(Shard {
+                    set,
+                    atoms: chunk.iter().map(|r| r.1).collect(),
+                    always,
+                });
+                chan_shards[ch].push(sid);
+            }
+        }
+    }
     let mut channels = Vec::with_capacity(6);
     for ch in 0..6 {
-        let mut scan = ChannelScan::default();
-        if !lit_pats[ch].is_empty() {
+        let mut scan = ChannelScan {
+            shards: std::mem::take(&mut chan_shards[ch]),
+            ..ChannelScan::default()
+        };
+        let t = &lt[ch];
+        if !t.pats.is_empty() {
+            let kind = if t.pats.iter().map(String::len).sum::<usize>() <= DFA_MAX_PATTERN_BYTES {
+                Some(AhoCorasickKind::DFA)
+            } else {
+                None
+            };
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .build(&lit_pats[ch])
+                .kind(kind)
+                .build(&t.pats)
                 .map_err(|e| fail(format!("building the {} automaton: {e}", channel_name(ch))))?;
             scan.ac = Some(ac);
-            for g in &lit_groups[ch] {
+            for (g, sh) in t.groups.iter().zip(&t.shards) {
                 scan.pat_start.push(scan.lits.len() as u32);
                 scan.lits.extend_from_slice(g);
+                scan.shard_start.push(scan.pat_shards.len() as u32);
+                scan.pat_shards.extend_from_slice(sh);
             }
             scan.pat_start.push(scan.lits.len() as u32);
-        }
-        if ch < 5 && !regexes[ch].is_empty() {
-            let set = RegexSetBuilder::new(regexes[ch].iter().map(|r| r.0.as_str()))
-                .size_limit(REGEX_SET_SIZE_LIMIT)
-                .dfa_size_limit(64 << 20)
-                .nest_limit(64)
-                .build()
-                .map_err(|e| {
-                    fail(format!(
-                        "building the {} regex set: {}",
-                        channel_name(ch),
-                        e.to_string().lines().last().unwrap_or("").to_lowercase()
-                    ))
-                })?;
-            scan.set = Some(set);
-            scan.set_atoms = regexes[ch].iter().map(|r| r.1).collect();
+            scan.shard_start.push(scan.pat_shards.len() as u32);
         }
         channels.push(scan);
     }
@@ -1125,6 +1250,7 @@ fn build_pack(
         has_pointers: !pointers.is_empty(),
         atoms,
         channels,
+        shards,
         hashtags,
         domains,
         pointers,
@@ -1145,6 +1271,12 @@ mod tests {
         assert_eq!(line_col(s, 0), (1, 1));
         assert_eq!(line_col(s, 3), (2, 1));
         assert_eq!(line_col(s, 6), (2, 3));
+        let l = Lines::new(s);
+        for off in 0..=s.len() {
+            if s.is_char_boundary(off) {
+                assert_eq!(l.line_col(s, off), line_col(s, off));
+            }
+        }
     }
 
     #[test]

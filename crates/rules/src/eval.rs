@@ -23,6 +23,7 @@ pub struct Scratch {
     gen: u32,
     atom_stamp: Vec<u32>,
     rule_stamp: Vec<u32>,
+    shard_stamp: Vec<u32>,
     cand: Vec<u32>,
     hits: Vec<u32>,
     bio: String,
@@ -33,16 +34,21 @@ impl Scratch {
         Scratch::default()
     }
 
-    fn reset(&mut self, atoms: usize, rules: usize) {
-        if self.atom_stamp.len() != atoms || self.rule_stamp.len() != rules {
+    fn reset(&mut self, atoms: usize, rules: usize, shards: usize) {
+        if self.atom_stamp.len() != atoms
+            || self.rule_stamp.len() != rules
+            || self.shard_stamp.len() != shards
+        {
             self.atom_stamp = vec![0; atoms];
             self.rule_stamp = vec![0; rules];
+            self.shard_stamp = vec![0; shards];
             self.gen = 0;
         }
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
             self.atom_stamp.iter_mut().for_each(|x| *x = 0);
             self.rule_stamp.iter_mut().for_each(|x| *x = 0);
+            self.shard_stamp.iter_mut().for_each(|x| *x = 0);
             self.gen = 1;
         }
         self.cand.clear();
@@ -152,17 +158,20 @@ impl CompiledPack {
     /// Each channel is scanned once, whatever the number of rules.
     pub fn evaluate(&self, s: &Subject, sc: &mut Scratch, out: &mut Vec<u32>) {
         out.clear();
-        sc.reset(self.atoms.len(), self.rules.len());
+        sc.reset(self.atoms.len(), self.rules.len(), self.shards.len());
         for ch in 0..5 {
             let scan = &self.channels[ch];
-            if scan.ac.is_none() && scan.set.is_none() {
+            if scan.ac.is_none() && scan.shards.is_empty() {
                 continue;
             }
             let text = channel_text(s, ch);
             self.scan_literals(ch, text, sc);
-            if let Some(set) = &scan.set {
-                for i in set.matches(text).iter() {
-                    sc.hit(scan.set_atoms[i]);
+            for &sh in &scan.shards {
+                let shard = &self.shards[sh as usize];
+                if shard.always || sc.shard_stamp[sh as usize] == sc.gen {
+                    for i in shard.set.matches(text).iter() {
+                        sc.hit(shard.atoms[i]);
+                    }
                 }
             }
         }
@@ -240,6 +249,13 @@ impl CompiledPack {
         for m in ac.find_overlapping_iter(text) {
             let p = m.pattern().as_usize();
             let (lo, hi) = (scan.pat_start[p] as usize, scan.pat_start[p + 1] as usize);
+            let (slo, shi) = (
+                scan.shard_start[p] as usize,
+                scan.shard_start[p + 1] as usize,
+            );
+            for &sh in &scan.pat_shards[slo..shi] {
+                sc.shard_stamp[sh as usize] = sc.gen;
+            }
             for &(atom, mode) in &scan.lits[lo..hi] {
                 if sc.atom_stamp[atom as usize] != sc.gen
                     && text.is_char_boundary(m.start())

@@ -7,18 +7,66 @@ use vigil_rules::{compile, Scratch, Subject};
 
 /// Words that collide across channels: case, homoglyphs, Arabic clitics, no-space scripts.
 const VOCAB: &[&str] = &[
-    "isis", "ISIS", "ІЅІЅ", "i.s.i.s", "𝐢𝐬𝐢𝐬", "crisis", "داعش", "وداعش", "الدولة", "والدولة",
-    "игил", "ИГИЛ", "новости", "nachrichtenzeile", "伊斯兰国", "的", "news", "ab", "abc", "a",
-    "#AllEyesOnISIS", "#news", "https://t.me/chan_one", "https://example.org/x", "1s1s", "-", "_",
-    "é", "e\u{301}", "\u{200b}", "ي", "ى",
+    "isis",
+    "ISIS",
+    "ІЅІЅ",
+    "i.s.i.s",
+    "𝐢𝐬𝐢𝐬",
+    "crisis",
+    "داعش",
+    "وداعش",
+    "الدولة",
+    "والدولة",
+    "игил",
+    "ИГИЛ",
+    "новости",
+    "nachrichtenzeile",
+    "伊斯兰国",
+    "的",
+    "news",
+    "ab",
+    "abc",
+    "a",
+    "#AllEyesOnISIS",
+    "#news",
+    "https://t.me/chan_one",
+    "https://example.org/x",
+    "1s1s",
+    "-",
+    "_",
+    "é",
+    "e\u{301}",
+    "\u{200b}",
+    "ي",
+    "ى",
 ];
 const KW: &[&str] = &[
-    "isis", "ISIS", "ІЅІЅ", "داعش", "الدولة", "игил", "news", "nachrichten", "伊斯兰国", "ab", "a",
-    "é", "crisis", "is", "ي",
+    "isis",
+    "ISIS",
+    "ІЅІЅ",
+    "داعش",
+    "الدولة",
+    "игил",
+    "news",
+    "nachrichten",
+    "伊斯兰国",
+    "ab",
+    "a",
+    "é",
+    "crisis",
+    "is",
+    "ي",
 ];
 const CH: &[&str] = &["original", "nfkc", "skeleton", "folded", "arabic"];
 const BD: &[&str] = &["word", "prefix", "none"];
-const RE: &[&str] = &[r"\bisis\b", r"ab+c?", r"[а-я]+л", r"\d", r"news|داعش", r"(?i)isis"];
+const RE: &[&str] = &[
+    r"\bisis\b",
+    r"ab+c?",
+    r"[а-я]+л",
+    r"\d",
+    r"news|داعش",
+    r"(?i)isis",
+];
 
 fn leaf() -> impl Strategy<Value = String> {
     prop_oneof![
