@@ -3,7 +3,37 @@
 //! `cargo run --release -p vigil-rules --example rules_bench -- RULES POSTS`
 //! Pin it with `taskset -c 0` for the one-core figure.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
+
+/// Counts live heap bytes and their peak, so memory figures do not depend on what the
+/// allocator keeps from freed parse structures.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Relaxed);
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn mib(b: usize) -> f64 {
+    b as f64 / (1024.0 * 1024.0)
+}
 use vigil_detect::Facts;
 use vigil_model::{Platform, Post};
 use vigil_rules::{compile, Scratch, Subject};
@@ -142,9 +172,14 @@ fn main() {
     let avg_len = posts.iter().map(|p| p.text.len()).sum::<usize>() / posts.len();
 
     let rss0 = rss_kib("VmRSS:");
+    let live0 = LIVE.load(Relaxed);
+    PEAK.store(live0, Relaxed);
     let t = Instant::now();
+    let c0 = cpu_s();
     let pack = compile("bench.toml", &src).expect("bench pack compiles");
     let compile_s = t.elapsed().as_secs_f64();
+    let compile_cpu = cpu_s() - c0;
+    let (live1, peak1) = (LIVE.load(Relaxed), PEAK.load(Relaxed));
     let rss1 = rss_kib("VmRSS:");
     println!(
         "rules {n_rules} (keywords {n_kw}, regexes {n_re}), pack {} KiB, atoms {}, unanchored {}",
@@ -153,7 +188,9 @@ fn main() {
         pack.unanchored_rules()
     );
     println!(
-        "compile {compile_s:.2} s, rss after compile +{} MiB (peak rss {} MiB)",
+        "compile {compile_s:.2} s wall ({compile_cpu:.2} CPU s); compiled pack holds {:.1} MiB of heap, compile peaks at +{:.1} MiB; rss +{} MiB (peak rss {} MiB)",
+        mib(live1 - live0),
+        mib(peak1 - live0),
         rss1.saturating_sub(rss0) / 1024,
         rss_kib("VmHWM:") / 1024
     );
