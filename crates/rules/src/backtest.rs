@@ -68,24 +68,28 @@ pub fn backtest(
     let mut cand: HashSet<(String, String)> = HashSet::new();
     let mut base: HashSet<(String, String)> = HashSet::new();
     let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
-    let mut posts = Vec::new();
-    store.for_each_post(&mut |p| {
-        posts.push(p);
-        true
-    })?;
     let (mut sc, mut fired) = (Scratch::new(), Vec::new());
     let facts = Facts::default();
-    for post in &posts {
+    let mut posts = 0u64;
+    let mut failed: Option<StoreError> = None;
+    // Streams: one post in memory at a time, authors cached (bounded).
+    store.for_each_post(&mut |post| {
         if !accounts.contains_key(&post.account_id) {
             if accounts.len() > 1_000_000 {
                 accounts.clear();
             }
-            accounts.insert(post.account_id.clone(), store.account(&post.account_id)?);
+            match store.account(&post.account_id) {
+                Ok(a) => accounts.insert(post.account_id.clone(), a),
+                Err(e) => {
+                    failed = Some(e);
+                    return false;
+                }
+            };
         }
         let account = accounts.get(&post.account_id).and_then(Option::as_ref);
         let text = vigil_text::analyze(&post.text);
         let s = Subject {
-            post,
+            post: &post,
             account,
             text: &text,
             facts: &facts,
@@ -100,6 +104,11 @@ pub fn backtest(
                 base.insert(entity(b, r, &post.id, &post.account_id));
             }
         }
+        posts += 1;
+        true
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
     }
     let prefix = format!("rule:{}/", pack.name);
     let baseline_name = match baseline {
@@ -169,7 +178,7 @@ pub fn backtest(
         pack: pack.name.clone(),
         version: pack.version.clone(),
         baseline: baseline_name,
-        posts: posts.len() as u64,
+        posts,
         rules,
     })
 }
