@@ -158,11 +158,17 @@ fn starter_pack_on_a_simulated_world_never_auto_actions_context_accounts() {
     let (mut ctx_posts, mut ctx_with_context, mut ctx_with_harm) = (0, 0, 0);
     let mut extremist_harm = 0;
     let mut bad = Vec::new();
+    let mut benign_actionable = Vec::new();
     for (id, author, text) in &posts {
         let sigs = by_post.get(id).map(Vec::as_slice).unwrap_or(&[]);
         let harm = sigs.iter().any(|s| !s.shadow && s.category.is_some());
         if extremist.contains(author) && harm {
             extremist_harm += 1;
+        }
+        // Benign accounts of every language (including their shares of news posts) are
+        // never left auto-actionable either.
+        if !extremist.contains(author) && vigil_rules::auto_action_allowed(sigs) {
+            benign_actionable.push((id.clone(), text.clone()));
         }
         if !context.contains(author) {
             continue;

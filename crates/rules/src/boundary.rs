@@ -74,9 +74,16 @@ fn is_arabic_proclitics(prefix: &[char]) -> bool {
     i == prefix.len() && !prefix.is_empty()
 }
 
-/// Does the match `text[start..end]` satisfy `mode`? `start..end` are char boundaries and
-/// the match is non-empty.
+/// Does the match `text[start..end]` satisfy `mode`? A range that is empty, out of bounds
+/// or not on char boundaries is no match.
 pub fn check(text: &str, start: usize, end: usize, mode: Boundary) -> bool {
+    if start >= end
+        || end > text.len()
+        || !text.is_char_boundary(start)
+        || !text.is_char_boundary(end)
+    {
+        return false;
+    }
     if mode == Boundary::None {
         return true;
     }

@@ -23,8 +23,8 @@ pub const MAX_KEYWORD_BYTES: usize = 256;
 pub const MAX_REGEX_BYTES: usize = 1024;
 /// Compiled size bound of one regex (bytes of NFA / lazy-DFA cache).
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// Compiled size bound of the regex set of one channel.
-pub const REGEX_SET_SIZE_LIMIT: usize = 1 << 30;
+/// Compiled size bound of one regex set (a shard of at most 16 regexes).
+pub const REGEX_SET_SIZE_LIMIT: usize = 32 << 20;
 /// Longest example text.
 pub const MAX_EXAMPLE_BYTES: usize = 64 * 1024;
 /// Most leaf values (keywords, regexes, hashtags, …) in one pack.

@@ -9,7 +9,12 @@ fn starter() -> CompiledPack {
 }
 
 fn signals(pack: &CompiledPack, text: &str) -> Vec<Signal> {
-    let mut p = Post::new(Platform::Twitter, "1", "twitter:2".into(), 1_700_000_000_000);
+    let mut p = Post::new(
+        Platform::Twitter,
+        "1",
+        "twitter:2".into(),
+        1_700_000_000_000,
+    );
     p.text = text.into();
     let a = vigil_text::analyze(text);
     let facts = Facts::default();
