@@ -324,3 +324,53 @@ fn hot_reload_swaps_valid_packs_and_keeps_the_old_on_error() {
     assert_eq!(eng.current().version, "2");
     drop(watcher);
 }
+
+/// Readers evaluating while another thread swaps packs always see one whole pack: the signal's
+/// version and the keyword that fired belong to the same pack.
+#[test]
+fn swaps_are_atomic_for_concurrent_readers() {
+    let mk = |v: &str, kw: &str| {
+        compile(
+            "s.toml",
+            &format!("[pack]\nname = \"s\"\nversion = \"{v}\"\n[[rule]]\nid = \"r\"\nwhen = {{ keywords = [\"{kw}\"] }}\n{SIG}\n"),
+        )
+        .unwrap()
+    };
+    let eng = Arc::new(RulesEngine::new(mk("a", "alpha")));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (eng, stop) = (Arc::clone(&eng), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let p = post("alpha beta");
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 100 {
+                    let pack = eng.current();
+                    let s = run(&pack, &p);
+                    assert_eq!(s.len(), 1);
+                    let want = if pack.version == "a" {
+                        "folded:alpha"
+                    } else {
+                        "folded:beta"
+                    };
+                    assert_eq!(s[0].version, pack.version);
+                    assert_eq!(s[0].explanation["matched"][0], want);
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    for i in 0..200 {
+        let old = if i % 2 == 0 {
+            eng.swap(mk("b", "beta"))
+        } else {
+            eng.swap(mk("a", "alpha"))
+        };
+        assert_eq!(old.version, if i % 2 == 0 { "a" } else { "b" });
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        assert!(r.join().unwrap() >= 100);
+    }
+}
