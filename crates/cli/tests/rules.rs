@@ -281,3 +281,47 @@ fn starter_pack_on_a_simulated_world_never_auto_actions_context_accounts() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("flood-hashtag-v2"));
 }
+
+/// `vigil rules watch` swaps a valid edit in and rejects a broken one with its place.
+#[test]
+fn watch_swaps_and_rejects() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.toml");
+    let body = |v: &str| {
+        format!("[pack]\nname = \"w\"\nversion = \"{v}\"\n[[rule]]\nid = \"r\"\nwhen = {{ keywords = [\"x\"] }}\nsignal = {{ category = \"threat\", weight = 0.5 }}\n")
+    };
+    std::fs::write(&path, body("1")).unwrap();
+    /// Kills the watcher this test started, also when an assertion fails.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(["rules", "watch", "--json", "--interval-ms", "20", "w.toml"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut next =
+        || -> serde_json::Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    assert_eq!(next()["event"], "loaded");
+    std::fs::write(&path, body("22")).unwrap();
+    let v = next();
+    assert_eq!(v["event"], "swapped", "{v}");
+    assert_eq!(v["version"], "22");
+    std::fs::write(
+        &path,
+        body("333").replace("weight = 0.5", "weight = 0.5, oops = 1"),
+    )
+    .unwrap();
+    let v = next();
+    assert_eq!(v["event"], "rejected", "{v}");
+    assert_eq!(v["errors"][0]["line"], 7);
+}

@@ -31,6 +31,18 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// Load a pack and keep it in force, printing one line per reload (swapped or rejected)
+    /// as the file changes; runs until interrupted
+    Watch {
+        /// Pack file (TOML)
+        pack: PathBuf,
+        /// Poll interval in milliseconds
+        #[arg(long, default_value_t = 500)]
+        interval_ms: u64,
+        /// Print JSON lines
+        #[arg(long)]
+        json: bool,
+    },
     /// Replay stored posts through a pack and report per rule the hits it would have had,
     /// compared with the pack in force (`--baseline PACK`, else the rule signals in the store)
     Backtest {
@@ -135,6 +147,47 @@ pub fn run(a: Args) -> Result<Outcome> {
                 return Err(anyhow::anyhow!("{failed} examples failed"));
             }
             Ok(Outcome::Clean)
+        }
+        Sub::Watch {
+            pack,
+            interval_ms,
+            json,
+        } => {
+            let eng = match vigil_rules::RulesEngine::open(&pack) {
+                Ok(e) => std::sync::Arc::new(e),
+                Err(e) => return invalid(e, json),
+            };
+            let cur = eng.current();
+            let say = move |line: serde_json::Value, text: String| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = if json {
+                    writeln!(out, "{line}")
+                } else {
+                    writeln!(out, "{text}")
+                };
+                let _ = out.flush();
+            };
+            say(
+                serde_json::json!({"event": "loaded", "pack": cur.name, "version": cur.version}),
+                format!("loaded pack {} {}", cur.name, cur.version),
+            );
+            let _watcher = eng.watch(
+                std::time::Duration::from_millis(interval_ms.clamp(10, 60_000)),
+                move |ev| match ev {
+                    vigil_rules::ReloadEvent::Swapped { name, version } => say(
+                        serde_json::json!({"event": "swapped", "pack": name, "version": version}),
+                        format!("swapped in pack {name} {version}"),
+                    ),
+                    vigil_rules::ReloadEvent::Rejected(e) => say(
+                        serde_json::json!({"event": "rejected", "errors": e.diagnostics()}),
+                        format!("rejected (the previous pack stays in force):\n{e}"),
+                    ),
+                },
+            );
+            loop {
+                std::thread::park();
+            }
         }
         Sub::Backtest {
             pack,
