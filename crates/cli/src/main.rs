@@ -47,6 +47,8 @@ enum Command {
     Campaigns(cmd::campaigns::Args),
     /// Export data for analysts (the coordination graph)
     Export(cmd::export::Args),
+    /// Validate, test and backtest analyst rule packs
+    Rules(cmd::rules::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Cases(c) => cmd::cases::run(c),
         Command::Campaigns(a) => cmd::campaigns::run(a),
         Command::Export(a) => cmd::export::run(a),
+        Command::Rules(a) => cmd::rules::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

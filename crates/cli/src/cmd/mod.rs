@@ -7,6 +7,7 @@ pub mod eval;
 pub mod evidence;
 pub mod export;
 pub mod ingest;
+pub mod rules;
 pub mod scan;
 pub mod serve;
 pub mod simulate;
