@@ -18,6 +18,12 @@ impl Registry {
         let (campaign, findings) =
             vigil_campaign::detectors_with_findings(vigil_campaign::Config::default());
         detectors.extend(campaign);
+        // Rules run last so their conditions can read the facts earlier detectors left.
+        match vigil_rules::detector(&vigil_rules::RulesConfig { pack: None }) {
+            Ok(d) => detectors.push(d),
+            // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
+            Err(e) => panic!("the built-in starter rule pack does not compile: {e}"),
+        }
         Registry {
             detectors,
             campaign_findings: Some(findings),
@@ -40,9 +46,4 @@ impl Registry {
         }
         Ok(())
     }
-}
-
-/// Every detector that exists, without the after-work (for callers that only need names).
-pub fn all() -> Vec<Box<dyn Detector>> {
-    Registry::new().detectors
 }
