@@ -27,6 +27,8 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Write a synthetic world in platform-native formats, with its ground truth
     Simulate(cmd::simulate::Args),
+    /// Simulate a world, analyse it, report against its truth, and serve the console
+    Demo(cmd::demo::Args),
     /// Compare what vigil found with a simulated world's truth
     Eval(cmd::eval::Args),
     /// Serve the HTTP API
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Serve(a) => cmd::serve::run(a),
         Command::User(c) => cmd::user::run(c),

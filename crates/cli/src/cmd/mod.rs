@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod campaigns;
 pub mod cases;
+pub mod demo;
 pub mod eval;
 pub mod evidence;
 pub mod export;
