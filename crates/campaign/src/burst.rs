@@ -8,7 +8,7 @@
 use crate::features::{Key, KeyKind, PostFeatures};
 use crate::sketch::{hash_bytes, DecayedCountMin, HyperLogLog, SpaceSaving};
 use crate::CampaignRecord;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// Burst and campaign settings.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -69,10 +69,12 @@ impl Default for BurstConfig {
 }
 
 const RECENT: usize = 64;
+/// Post ids listed per campaign (the cases convention's limit).
+pub const MAX_LISTED_POSTS: usize = 100_000;
 
 struct KeyState {
     kind: KeyKind,
-    label: String,
+    label: std::sync::Arc<str>,
     buckets: Vec<u32>,
     bucket_epoch: i64,
     recent: VecDeque<(i64, u64)>,
@@ -115,7 +117,13 @@ pub struct Campaign {
     pub peak_velocity: f32,
     hll: HyperLogLog,
     participants: Vec<String>,
-    participant_set: HashSet<u64>,
+    /// Account hash -> index into `participants` (`u32::MAX` past the listing cap).
+    participant_set: HashMap<u64, u32>,
+    /// Participants (indices) whose posts near-duplicate another participant's, or were
+    /// near-duplicated: the campaign's coordinated core.
+    coordinated: BTreeSet<u32>,
+    /// The campaign's post ids (capped at [`MAX_LISTED_POSTS`]), for bulk decisions.
+    pub post_ids: Vec<String>,
     langs: BTreeMap<String, u64>,
     platforms: BTreeSet<String>,
     judged_posts: u64,
@@ -224,6 +232,15 @@ impl BurstState {
         let mut triggered: Vec<(u64, i64)> = Vec::new();
         for k in &f.keys {
             self.cms.add(k.hash, t, 1.0);
+            // Admission: a phrase band seen once (almost all of them) cannot be a burst; it
+            // enters the Space-Saving table only on its second sighting (its first counts in
+            // the sketch), so unique texts do not churn the table.
+            if k.kind == KeyKind::Phrase
+                && self.keys.get(k.hash).is_none()
+                && self.cms.estimate(k.hash) < 1.5
+            {
+                continue;
+            }
             let bucket_ms = self.cfg.bucket_ms.max(1);
             let Some((ks, _, _)) = self.keys.touch(
                 k.hash,
@@ -315,7 +332,7 @@ impl BurstState {
                         best = Some((c, mutual));
                     }
                 }
-                (best.map(|b| b.0), ks.label.clone(), ks.kind, wc)
+                (best.map(|b| b.0), ks.label.to_string(), ks.kind, wc)
             };
             let join = join.or(if kind == KeyKind::Phrase {
                 phrase_campaign
@@ -450,7 +467,9 @@ impl Campaign {
             peak_velocity: 0.0,
             hll: HyperLogLog::default(),
             participants: Vec::new(),
-            participant_set: HashSet::new(),
+            participant_set: HashMap::new(),
+            coordinated: BTreeSet::new(),
+            post_ids: Vec::new(),
             langs: BTreeMap::new(),
             platforms: BTreeSet::new(),
             judged_posts: 0,
@@ -494,9 +513,18 @@ impl Campaign {
         if self.langs.len() < 32 || self.langs.contains_key(&f.lang) {
             *self.langs.entry(f.lang.clone()).or_insert(0) += 1;
         }
-        let new_participant = self.participant_set.insert(acct);
-        if new_participant && self.participants.len() < cfg.max_participants {
-            self.participants.push(f.account.clone());
+        if self.post_ids.len() < MAX_LISTED_POSTS {
+            self.post_ids.push(f.post_id.clone());
+        }
+        let new_participant = !self.participant_set.contains_key(&acct);
+        if new_participant {
+            let idx = if self.participants.len() < cfg.max_participants {
+                self.participants.push(f.account.clone());
+                (self.participants.len() - 1) as u32
+            } else {
+                u32::MAX
+            };
+            self.participant_set.insert(acct, idx);
         }
         if hijacked {
             return;
@@ -516,7 +544,18 @@ impl Campaign {
             let mut dup = false;
             for h in b {
                 match self.bands.get(&h) {
-                    Some(&a) if a != acct => dup = true,
+                    Some(&a) if a != acct => {
+                        dup = true;
+                        if !f.context {
+                            for x in [a, acct] {
+                                if let Some(&i) = self.participant_set.get(&x) {
+                                    if i != u32::MAX {
+                                        self.coordinated.insert(i);
+                                    }
+                                }
+                            }
+                        }
+                    }
                     Some(_) => {}
                     None => {
                         if self.bands.len() < 65_536 {
@@ -578,6 +617,31 @@ impl BurstState {
     /// One campaign's record.
     pub fn records_one(&self, c: u32) -> CampaignRecord {
         self.campaigns[c as usize].record()
+    }
+
+    /// The post ids of campaign `c` (capped at [`MAX_LISTED_POSTS`]).
+    pub fn post_ids(&self, c: u32) -> &[String] {
+        &self.campaigns[c as usize].post_ids
+    }
+
+    /// The coordinated core of each extremist campaign: participants that posted near-duplicates
+    /// of one another (campaign index, sorted account ids).
+    pub fn coordinated_cores(&self) -> Vec<(u32, Vec<String>)> {
+        let mut v = Vec::new();
+        for (i, c) in self.campaigns.iter().enumerate() {
+            if !c.extremist {
+                continue;
+            }
+            let mut m: Vec<String> = c
+                .coordinated
+                .iter()
+                .map(|&j| c.participants[j as usize].clone())
+                .collect();
+            m.sort();
+            m.dedup();
+            v.push((i as u32, m));
+        }
+        v
     }
 
     /// Ids of extremist campaigns (already alerted) this post belongs to.
