@@ -69,6 +69,17 @@ impl Default for BurstConfig {
 }
 
 const RECENT: usize = 64;
+/// A participant is in a campaign's coordinated core after this many windowed near-duplicate
+/// links (a flood's posts are each surrounded by others within minutes; a release re-posted by
+/// fans over hours links a pair now and then).
+pub const CORE_MIN_LINKS: u32 = 3;
+
+/// Who posted a phrase band in a campaign: the first account, and the latest with its time.
+struct Band {
+    first: u64,
+    last: u64,
+    last_t: i64,
+}
 /// Post ids listed per campaign (the cases convention's limit).
 pub const MAX_LISTED_POSTS: usize = 100_000;
 
@@ -121,7 +132,7 @@ pub struct Campaign {
     participant_set: HashMap<u64, u32>,
     /// Participants (indices) whose posts near-duplicate another participant's, or were
     /// near-duplicated: the campaign's coordinated core.
-    coordinated: BTreeSet<u32>,
+    coordinated: BTreeMap<u32, u32>,
     /// The campaign's post ids (capped at [`MAX_LISTED_POSTS`]), for bulk decisions.
     pub post_ids: Vec<String>,
     langs: BTreeMap<String, u64>,
@@ -131,7 +142,7 @@ pub struct Campaign {
     harm_posts: u64,
     context_posts: u64,
     risky_accounts: u64,
-    bands: HashMap<u64, u64>,
+    bands: HashMap<u64, Band>,
     pub extremist: bool,
     pub first_alert_at: Option<i64>,
     pub posts_before_alert: Option<u64>,
@@ -468,7 +479,7 @@ impl Campaign {
             hll: HyperLogLog::default(),
             participants: Vec::new(),
             participant_set: HashMap::new(),
-            coordinated: BTreeSet::new(),
+            coordinated: BTreeMap::new(),
             post_ids: Vec::new(),
             langs: BTreeMap::new(),
             platforms: BTreeSet::new(),
@@ -543,23 +554,36 @@ impl Campaign {
             crate::sketch::bands(sig, 4, &mut b);
             let mut dup = false;
             for h in b {
-                match self.bands.get(&h) {
-                    Some(&a) if a != acct => {
-                        dup = true;
-                        if !f.context {
-                            for x in [a, acct] {
+                match self.bands.get_mut(&h) {
+                    Some(e) => {
+                        if e.first != acct || e.last != acct {
+                            dup = true;
+                        }
+                        // The coordinated core: near-duplicates of another account's post
+                        // within the burst window (a flood acts within minutes; news and
+                        // fans re-posting a release over hours do not).
+                        if e.last != acct && f.t - e.last_t <= cfg.window_ms && !f.context {
+                            for x in [e.last, acct] {
                                 if let Some(&i) = self.participant_set.get(&x) {
                                     if i != u32::MAX {
-                                        self.coordinated.insert(i);
+                                        *self.coordinated.entry(i).or_insert(0) += 1;
                                     }
                                 }
                             }
                         }
+                        e.last = acct;
+                        e.last_t = f.t;
                     }
-                    Some(_) => {}
                     None => {
                         if self.bands.len() < 65_536 {
-                            self.bands.insert(h, acct);
+                            self.bands.insert(
+                                h,
+                                Band {
+                                    first: acct,
+                                    last: acct,
+                                    last_t: f.t,
+                                },
+                            );
                         }
                     }
                 }
@@ -635,7 +659,8 @@ impl BurstState {
             let mut m: Vec<String> = c
                 .coordinated
                 .iter()
-                .map(|&j| c.participants[j as usize].clone())
+                .filter(|(_, &n)| n >= CORE_MIN_LINKS)
+                .map(|(&j, _)| c.participants[j as usize].clone())
                 .collect();
             m.sort();
             m.dedup();
