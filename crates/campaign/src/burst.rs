@@ -8,7 +8,7 @@
 use crate::features::{Key, KeyKind, PostFeatures};
 use crate::sketch::{hash_bytes, DecayedCountMin, HyperLogLog, SpaceSaving};
 use crate::CampaignRecord;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// Burst and campaign settings.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -69,10 +69,23 @@ impl Default for BurstConfig {
 }
 
 const RECENT: usize = 64;
+/// A participant is in a campaign's coordinated core after this many windowed near-duplicate
+/// links (a flood's posts are each surrounded by others within minutes; a release re-posted by
+/// fans over hours links a pair now and then).
+pub const CORE_MIN_LINKS: u32 = 3;
+
+/// Who posted a phrase band in a campaign: the first account, and the latest with its time.
+struct Band {
+    first: u64,
+    last: u64,
+    last_t: i64,
+}
+/// Post ids listed per campaign (the cases convention's limit).
+pub const MAX_LISTED_POSTS: usize = 100_000;
 
 struct KeyState {
     kind: KeyKind,
-    label: String,
+    label: std::sync::Arc<str>,
     buckets: Vec<u32>,
     bucket_epoch: i64,
     recent: VecDeque<(i64, u64)>,
@@ -115,7 +128,13 @@ pub struct Campaign {
     pub peak_velocity: f32,
     hll: HyperLogLog,
     participants: Vec<String>,
-    participant_set: HashSet<u64>,
+    /// Account hash -> index into `participants` (`u32::MAX` past the listing cap).
+    participant_set: HashMap<u64, u32>,
+    /// Participants (indices) whose posts near-duplicate another participant's, or were
+    /// near-duplicated: the campaign's coordinated core.
+    coordinated: BTreeMap<u32, u32>,
+    /// The campaign's post ids (capped at [`MAX_LISTED_POSTS`]), for bulk decisions.
+    pub post_ids: Vec<String>,
     langs: BTreeMap<String, u64>,
     platforms: BTreeSet<String>,
     judged_posts: u64,
@@ -123,7 +142,7 @@ pub struct Campaign {
     harm_posts: u64,
     context_posts: u64,
     risky_accounts: u64,
-    bands: HashMap<u64, u64>,
+    bands: HashMap<u64, Band>,
     pub extremist: bool,
     pub first_alert_at: Option<i64>,
     pub posts_before_alert: Option<u64>,
@@ -224,6 +243,15 @@ impl BurstState {
         let mut triggered: Vec<(u64, i64)> = Vec::new();
         for k in &f.keys {
             self.cms.add(k.hash, t, 1.0);
+            // Admission: a phrase band seen once (almost all of them) cannot be a burst; it
+            // enters the Space-Saving table only on its second sighting (its first counts in
+            // the sketch), so unique texts do not churn the table.
+            if k.kind == KeyKind::Phrase
+                && self.keys.get(k.hash).is_none()
+                && self.cms.estimate(k.hash) < 1.5
+            {
+                continue;
+            }
             let bucket_ms = self.cfg.bucket_ms.max(1);
             let Some((ks, _, _)) = self.keys.touch(
                 k.hash,
@@ -315,7 +343,7 @@ impl BurstState {
                         best = Some((c, mutual));
                     }
                 }
-                (best.map(|b| b.0), ks.label.clone(), ks.kind, wc)
+                (best.map(|b| b.0), ks.label.to_string(), ks.kind, wc)
             };
             let join = join.or(if kind == KeyKind::Phrase {
                 phrase_campaign
@@ -450,7 +478,9 @@ impl Campaign {
             peak_velocity: 0.0,
             hll: HyperLogLog::default(),
             participants: Vec::new(),
-            participant_set: HashSet::new(),
+            participant_set: HashMap::new(),
+            coordinated: BTreeMap::new(),
+            post_ids: Vec::new(),
             langs: BTreeMap::new(),
             platforms: BTreeSet::new(),
             judged_posts: 0,
@@ -494,9 +524,18 @@ impl Campaign {
         if self.langs.len() < 32 || self.langs.contains_key(&f.lang) {
             *self.langs.entry(f.lang.clone()).or_insert(0) += 1;
         }
-        let new_participant = self.participant_set.insert(acct);
-        if new_participant && self.participants.len() < cfg.max_participants {
-            self.participants.push(f.account.clone());
+        if self.post_ids.len() < MAX_LISTED_POSTS {
+            self.post_ids.push(f.post_id.clone());
+        }
+        let new_participant = !self.participant_set.contains_key(&acct);
+        if new_participant {
+            let idx = if self.participants.len() < cfg.max_participants {
+                self.participants.push(f.account.clone());
+                (self.participants.len() - 1) as u32
+            } else {
+                u32::MAX
+            };
+            self.participant_set.insert(acct, idx);
         }
         if hijacked {
             return;
@@ -515,12 +554,36 @@ impl Campaign {
             crate::sketch::bands(sig, 4, &mut b);
             let mut dup = false;
             for h in b {
-                match self.bands.get(&h) {
-                    Some(&a) if a != acct => dup = true,
-                    Some(_) => {}
+                match self.bands.get_mut(&h) {
+                    Some(e) => {
+                        if e.first != acct || e.last != acct {
+                            dup = true;
+                        }
+                        // The coordinated core: near-duplicates of another account's post
+                        // within the burst window (a flood acts within minutes; news and
+                        // fans re-posting a release over hours do not).
+                        if e.last != acct && f.t - e.last_t <= cfg.window_ms && !f.context {
+                            for x in [e.last, acct] {
+                                if let Some(&i) = self.participant_set.get(&x) {
+                                    if i != u32::MAX {
+                                        *self.coordinated.entry(i).or_insert(0) += 1;
+                                    }
+                                }
+                            }
+                        }
+                        e.last = acct;
+                        e.last_t = f.t;
+                    }
                     None => {
                         if self.bands.len() < 65_536 {
-                            self.bands.insert(h, acct);
+                            self.bands.insert(
+                                h,
+                                Band {
+                                    first: acct,
+                                    last: acct,
+                                    last_t: f.t,
+                                },
+                            );
                         }
                     }
                 }
@@ -578,6 +641,32 @@ impl BurstState {
     /// One campaign's record.
     pub fn records_one(&self, c: u32) -> CampaignRecord {
         self.campaigns[c as usize].record()
+    }
+
+    /// The post ids of campaign `c` (capped at [`MAX_LISTED_POSTS`]).
+    pub fn post_ids(&self, c: u32) -> &[String] {
+        &self.campaigns[c as usize].post_ids
+    }
+
+    /// The coordinated core of each extremist campaign: participants that posted near-duplicates
+    /// of one another (campaign index, sorted account ids).
+    pub fn coordinated_cores(&self) -> Vec<(u32, Vec<String>)> {
+        let mut v = Vec::new();
+        for (i, c) in self.campaigns.iter().enumerate() {
+            if !c.extremist {
+                continue;
+            }
+            let mut m: Vec<String> = c
+                .coordinated
+                .iter()
+                .filter(|(_, &n)| n >= CORE_MIN_LINKS)
+                .map(|(&j, _)| c.participants[j as usize].clone())
+                .collect();
+            m.sort();
+            m.dedup();
+            v.push((i as u32, m));
+        }
+        v
     }
 
     /// Ids of extremist campaigns (already alerted) this post belongs to.

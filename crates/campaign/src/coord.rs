@@ -11,14 +11,20 @@ use serde_json::json;
 use std::collections::{HashMap, VecDeque};
 
 /// The relations that make an edge.
-pub const RELATIONS: [&str; 6] = [
+pub const RELATIONS: [&str; NREL] = [
     "co_post",
     "co_similar_text",
     "co_link",
     "co_hashtag_sequence",
     "co_repost",
     "co_reply",
+    "fast_amplify",
 ];
+
+/// Number of relations (the last, `fast_amplify`, links a fast re-sharer to the author).
+pub const NREL: usize = 7;
+const AMPLIFY: usize = 6;
+const CO_REPOST: usize = 4;
 
 /// Coordination settings. Windows are in event-time milliseconds.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -41,6 +47,12 @@ pub struct CoordConfig {
     pub recluster_every_ms: i64,
     /// Drop sub-threshold edges not reinforced for this long.
     pub prune_after_ms: i64,
+    /// A re-share within this long of the original is "fast": co-reposts where both re-shares
+    /// are fast count `fast_weight` instead of 1, and a fast re-share links the re-sharer to the
+    /// original's author (`fast_amplify`). Organic re-shares spread over hours; amplifier bots
+    /// re-share within seconds.
+    pub fast_repost_ms: i64,
+    pub fast_weight: u32,
     /// Smallest community reported as a cluster.
     pub min_cluster_size: usize,
     /// Clusters at or above this score are reported (signals, `reported` flag).
@@ -58,6 +70,8 @@ impl Default for CoordConfig {
             max_fanout: 64,
             recluster_every_ms: 30 * 60_000,
             prune_after_ms: 2 * 3_600_000,
+            fast_repost_ms: 60_000,
+            fast_weight: 2,
             min_cluster_size: 3,
             report_score: 0.5,
         }
@@ -67,7 +81,7 @@ impl Default for CoordConfig {
 #[derive(Debug, Clone, Default)]
 struct Edge {
     n: u32,
-    kinds: [u32; 6],
+    kinds: [u32; NREL],
     last: i64,
 }
 
@@ -92,7 +106,15 @@ pub struct CoordGraph {
     pub membership: HashMap<u32, usize>,
     pub clusters: Vec<ClusterRecord>,
     pub posts: u64,
+    /// Per account: its posts that matched another account's within a window (capped at
+    /// [`POSTS_PER_ACCOUNT`]), listed in cluster signals for bulk decisions.
+    coord_posts: HashMap<u32, Vec<String>>,
+    /// Recent posts by id hash: (time, author), for fast re-shares (pruned to the repost window).
+    origins: HashMap<u64, (i64, u32)>,
 }
+
+/// Coordinated posts remembered per account.
+pub const POSTS_PER_ACCOUNT: usize = 32;
 
 impl CoordGraph {
     pub fn new(cfg: CoordConfig) -> Self {
@@ -112,6 +134,8 @@ impl CoordGraph {
             membership: HashMap::new(),
             clusters: Vec::new(),
             posts: 0,
+            coord_posts: HashMap::new(),
+            origins: HashMap::new(),
         }
     }
 
@@ -197,19 +221,50 @@ impl CoordGraph {
         if let Some(h) = f.tag_seq {
             self.window_hits(3, h, t, me, seq, lw, &mut partners, None);
         }
+        let mut bonus: Vec<(u32, usize, u32)> = Vec::new();
         if let Some(h) = f.repost_of {
-            self.window_hits(4, h, t, me, seq, rw, &mut partners, None);
+            let fast_ms = self.cfg.fast_repost_ms;
+            let extra = self.cfg.fast_weight.saturating_sub(1);
+            let origin = self.origins.get(&h).copied();
+            let fast_origin = origin.filter(|&(to, _)| t >= to && t - to <= fast_ms);
+            if let Some((to, author)) = fast_origin {
+                if author != me {
+                    bonus.push((author, AMPLIFY, self.cfg.fast_weight));
+                }
+                if extra > 0 {
+                    if let Some(q) = self.windows[CO_REPOST].get(&h) {
+                        for &(qt, a, _) in q.iter().rev().take(self.cfg.max_fanout) {
+                            if a != me && qt >= to && qt - to <= fast_ms {
+                                bonus.push((a, CO_REPOST, extra));
+                            }
+                        }
+                    }
+                }
+            }
+            self.window_hits(CO_REPOST, h, t, me, seq, rw, &mut partners, None);
+        }
+        if self.origins.len() < 4_000_000 {
+            self.origins.insert(f.id_hash, (t, me));
         }
         if let Some(h) = f.reply_to {
             self.window_hits(5, h, t, me, seq, rw, &mut partners, None);
         }
         partners.sort_unstable();
         partners.dedup();
-        for (other, kind) in partners {
+        bonus.sort_unstable();
+        bonus.dedup_by_key(|b| (b.0, b.1));
+        if !partners.is_empty() || !bonus.is_empty() {
+            let v = self.coord_posts.entry(me).or_default();
+            if v.len() < POSTS_PER_ACCOUNT {
+                v.push(f.post_id.clone());
+            }
+        }
+        let all = partners.into_iter().map(|(a, k)| (a, k, 1)).chain(bonus);
+        for (other, kind, w) in all {
             let k = if me < other { (me, other) } else { (other, me) };
             let e = self.edges.entry(k).or_default();
-            e.n += 1;
-            e.kinds[kind] += 1;
+            e.n += w;
+            e.kinds[kind] += w;
             e.last = t;
         }
         if self.last_prune == i64::MIN {
@@ -279,6 +334,8 @@ impl CoordGraph {
         let min = self.cfg.min_edge_weight;
         let horizon = t - self.cfg.prune_after_ms;
         self.edges.retain(|_, e| e.n >= min || e.last >= horizon);
+        let ow = self.cfg.repost_window_ms.max(self.cfg.fast_repost_ms);
+        self.origins.retain(|_, o| o.0 >= t - ow);
         let tw = self.cfg.text_window_ms.max(self.cfg.link_window_ms);
         let rw = self.cfg.repost_window_ms;
         for (rel, w) in self.windows.iter_mut().enumerate() {
@@ -313,7 +370,7 @@ impl CoordGraph {
             members[l as usize].push(order[i]);
         }
         // Internal edge statistics per community.
-        let mut internal: Vec<(u64, u64, [u64; 6])> = vec![(0, 0, [0; 6]); k];
+        let mut internal: Vec<(u64, u64, [u64; NREL])> = vec![(0, 0, [0; NREL]); k];
         for (key, e) in &strong {
             let (a, b) = (
                 labels[nodes[&key.0] as usize],
@@ -388,8 +445,19 @@ impl CoordGraph {
         }
     }
 
+    /// The coordinated posts of a cluster's members (see [`POSTS_PER_ACCOUNT`]).
+    pub fn cluster_posts(&self, c: &ClusterRecord) -> Vec<String> {
+        let mut v = Vec::new();
+        for m in &c.members {
+            if let Some(p) = self.ids.get(m).and_then(|i| self.coord_posts.get(i)) {
+                v.extend(p.iter().cloned());
+            }
+        }
+        v
+    }
+
     /// Edges at or above the minimum weight: (account, account, weight, per-relation counts).
-    pub fn strong_edges(&self) -> Vec<(String, String, u32, [u32; 6])> {
+    pub fn strong_edges(&self) -> Vec<(String, String, u32, [u32; NREL])> {
         let mut v: Vec<_> = self
             .edges
             .iter()

@@ -4,6 +4,7 @@
 
 use crate::sketch::{hash_bytes, minhash, mix64, MINHASH_K};
 use std::collections::HashSet;
+use std::sync::Arc;
 use vigil_detect::Observation;
 use vigil_model::{EntityKind, Signal};
 
@@ -40,8 +41,9 @@ impl KeyKind {
 pub struct Key {
     pub kind: KeyKind,
     pub hash: u64,
-    /// Display form: `#tag` as first written, the canonical URL, the domain, or a phrase excerpt.
-    pub label: String,
+    /// Display form: `#tag` as first written, the canonical URL, the domain, or a phrase excerpt
+    /// (shared: the phrase bands of one post point at one excerpt).
+    pub label: Arc<str>,
 }
 
 /// Harm and context evidence about a post or its author, from other detectors and the hook.
@@ -93,6 +95,8 @@ impl HarmHook for IndicatorLexicon {
 #[derive(Debug, Clone)]
 pub struct PostFeatures {
     pub post_id: String,
+    /// Hash of the post id (as `repost_of`/`reply_to` hash theirs).
+    pub id_hash: u64,
     pub account: String,
     pub platform: String,
     pub lang: String,
@@ -151,7 +155,7 @@ pub fn extract(
         keys.push(Key {
             kind: KeyKind::Hashtag,
             hash: hash_bytes(h.key.as_bytes()) ^ 0x1,
-            label: format!("#{}", vigil_model::truncate_for_message(&h.text, 140)),
+            label: format!("#{}", vigil_model::truncate_for_message(&h.text, 140)).into(),
         });
     }
     let tag_seq = if hashtag_keys.len() >= 2 {
@@ -189,7 +193,7 @@ pub fn extract(
         keys.push(Key {
             kind: KeyKind::Url,
             hash: h,
-            label: vigil_model::truncate_for_message(&u.canonical, 300),
+            label: vigil_model::truncate_for_message(&u.canonical, 300).into(),
         });
         if let Some(d) = &u.registrable_domain {
             let dh = hash_bytes(d.as_bytes()) ^ 0x3;
@@ -198,7 +202,7 @@ pub fn extract(
                 keys.push(Key {
                     kind: KeyKind::Domain,
                     hash: dh,
-                    label: vigil_model::truncate_for_message(d, 300),
+                    label: vigil_model::truncate_for_message(d, 300).into(),
                 });
             }
         }
@@ -240,7 +244,7 @@ pub fn extract(
     if let Some(sig) = &sig {
         let mut b = Vec::new();
         crate::sketch::bands(sig, cfg.band_rows, &mut b);
-        let excerpt: String = chars.iter().take(80).collect();
+        let excerpt: Arc<str> = chars.iter().take(80).collect::<String>().into();
         for (i, h) in b.into_iter().enumerate().take(MAX_KEYS_PER_KIND) {
             keys.push(Key {
                 kind: KeyKind::Phrase,
@@ -287,6 +291,7 @@ pub fn extract(
     }
     PostFeatures {
         post_id: post.id.clone(),
+        id_hash: hash_bytes(post.id.as_bytes()),
         account: post.account_id.clone(),
         platform: post.platform.as_str().to_string(),
         lang: text.lang.code.clone(),

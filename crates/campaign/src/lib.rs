@@ -97,7 +97,8 @@ impl Findings {
 pub type FindingsHandle = Arc<Mutex<Findings>>;
 
 enum Ev {
-    Post(Box<PostFeatures>),
+    /// Shared with the other detector of the pair: no per-post deep copy.
+    Post(Arc<PostFeatures>),
     Suspend(String),
 }
 
@@ -166,6 +167,8 @@ pub struct CampaignDetector {
     shared: Shared,
     ready: Vec<Ev>,
     signalled_posts: u64,
+    /// Smallest coordinated core reported as a cluster.
+    min_core: usize,
 }
 
 /// Both detectors (coordination first, so the campaign one reuses its features and sees its
@@ -204,6 +207,7 @@ pub fn detectors_with_hook(
         shared,
         ready: Vec::new(),
         signalled_posts: 0,
+        min_core: config.coord.min_cluster_size.max(2),
     };
     (vec![Box::new(c), Box::new(b)], findings)
 }
@@ -246,12 +250,8 @@ impl Detector for CoordinationDetector {
         if let Some(c) = self.graph.clusters_of(&obs.post.account_id) {
             obs.facts.clusters.push(c.id.clone());
         }
-        self.reorder.push(
-            f.t,
-            &f.post_id,
-            Ev::Post(Box::new((*f).clone())),
-            &mut self.ready,
-        );
+        self.reorder
+            .push(f.t, &f.post_id, Ev::Post(f.clone()), &mut self.ready);
         self.drain(out);
     }
 
@@ -269,6 +269,9 @@ impl Detector for CoordinationDetector {
         self.graph.recluster(last.max(now));
         self.publish_risky();
         for c in self.graph.clusters.iter().filter(|c| c.reported) {
+            let mut explanation = c.explanation.clone();
+            explanation["accounts"] = json!(c.members);
+            explanation["posts"] = json!(self.graph.cluster_posts(c));
             out.push(Signal {
                 entity_kind: EntityKind::Cluster,
                 entity_id: c.id.clone(),
@@ -278,7 +281,7 @@ impl Detector for CoordinationDetector {
                 weight: c.score,
                 source: "louvain".into(),
                 version: VERSION.into(),
-                explanation: c.explanation.clone(),
+                explanation,
                 at: c.at,
                 shadow: false,
             });
@@ -318,7 +321,10 @@ impl Detector for CoordinationDetector {
             })
             .collect();
         if let Ok(mut fnd) = self.shared.findings.lock() {
-            fnd.clusters = self.graph.clusters.clone();
+            // Campaign-core clusters (added by the campaign detector) stay.
+            fnd.clusters
+                .retain(|c| c.id.starts_with(CAMPAIGN_CLUSTER_PREFIX));
+            fnd.clusters.extend(self.graph.clusters.iter().cloned());
             fnd.edges = edges;
             fnd.posts = self.graph.posts;
             fnd.too_late += self.reorder.too_late;
@@ -342,7 +348,10 @@ impl CampaignDetector {
                     self.state.observe(&f);
                     for i in before..self.state.alerts.len() {
                         let c = self.state.alerts[i];
-                        out.push(campaign_signal(&self.state.records_one(c)));
+                        out.push(campaign_signal(
+                            &self.state.records_one(c),
+                            self.state.post_ids(c),
+                        ));
                     }
                     // Posts of extremist campaigns, after the alert.
                     for id in self.state.extremist_campaigns_of(&f) {
@@ -382,8 +391,12 @@ impl CampaignDetector {
     }
 }
 
-fn campaign_signal(c: &CampaignRecord) -> Signal {
-    let sample: Vec<&String> = c.participants.iter().take(50).collect();
+/// Cluster ids of campaign cores start with this.
+pub const CAMPAIGN_CLUSTER_PREFIX: &str = "cluster:campaign:";
+
+/// A campaign signal; its explanation names the members (`accounts`, `posts`) as docs/CASES.md
+/// asks, so a decision can act on the whole campaign.
+fn campaign_signal(c: &CampaignRecord, posts: &[String]) -> Signal {
     Signal {
         entity_kind: EntityKind::Campaign,
         entity_id: c.id.clone(),
@@ -399,7 +412,8 @@ fn campaign_signal(c: &CampaignRecord) -> Signal {
             "distinct_accounts": c.distinct_accounts, "posts": c.posts,
             "languages": c.languages, "platforms": c.platforms,
             "first_alert_at": c.first_alert_at, "posts_before_alert": c.posts_before_alert,
-            "participants_sample": sample, "evidence": c.evidence,
+            "evidence": c.evidence,
+            "accounts": c.participants, "posts": posts,
         }),
         at: c.first_alert_at.unwrap_or(c.start),
         shadow: false,
@@ -419,12 +433,8 @@ impl Detector for CampaignDetector {
             }
         }
         self.pull_risky();
-        self.reorder.push(
-            f.t,
-            &f.post_id,
-            Ev::Post(Box::new((*f).clone())),
-            &mut self.ready,
-        );
+        self.reorder
+            .push(f.t, &f.post_id, Ev::Post(f.clone()), &mut self.ready);
         self.drain(out);
     }
 
@@ -446,8 +456,8 @@ impl Detector for CampaignDetector {
         self.reorder.flush(&mut self.ready);
         self.drain(out);
         let recs = self.state.records();
-        for c in recs.iter().filter(|c| c.extremist) {
-            out.push(campaign_signal(c));
+        for (i, c) in recs.iter().enumerate().filter(|(_, c)| c.extremist) {
+            out.push(campaign_signal(c, self.state.post_ids(i as u32)));
             for p in &c.participants {
                 out.push(Signal {
                     entity_kind: EntityKind::Account,
@@ -464,7 +474,57 @@ impl Detector for CampaignDetector {
                 });
             }
         }
+        // Each extremist campaign's coordinated core (participants whose posts near-duplicate
+        // one another's) is a coordinated cluster in its own right: Louvain over pairwise
+        // edges splits large floods, where every participant joined one centrally set text.
+        let mut cores = Vec::new();
+        for (ci, members) in self.state.coordinated_cores() {
+            if members.len() < self.min_core {
+                continue;
+            }
+            let c = &recs[ci as usize];
+            let id = format!(
+                "{CAMPAIGN_CLUSTER_PREFIX}{:012x}",
+                sketch::hash_bytes(c.id.as_bytes()) & 0xffff_ffff_ffff
+            );
+            let explanation = json!({
+                "kind": "campaign_core",
+                "campaign": c.id,
+                "keys": c.keys,
+                "members": members.len(),
+                "relations": {"co_similar_text": c.posts},
+                "evidence": c.evidence,
+            });
+            let mut sig_expl = explanation.clone();
+            sig_expl["accounts"] = json!(members);
+            sig_expl["posts"] = json!(self.state.post_ids(ci));
+            let at = c.first_alert_at.unwrap_or(c.start);
+            out.push(Signal {
+                entity_kind: EntityKind::Cluster,
+                entity_id: id.clone(),
+                detector: CAMPAIGN.into(),
+                category: Some(Category::CoordinatedAmplification),
+                context: None,
+                weight: c.score.clamp(0.0, 1.0),
+                source: "campaign_core".into(),
+                version: VERSION.into(),
+                explanation: sig_expl,
+                at,
+                shadow: false,
+            });
+            cores.push(ClusterRecord {
+                id,
+                score: c.score.clamp(0.0, 1.0),
+                reported: true,
+                at,
+                explanation,
+                members,
+            });
+        }
         if let Ok(mut fnd) = self.shared.findings.lock() {
+            fnd.clusters
+                .retain(|c| !c.id.starts_with(CAMPAIGN_CLUSTER_PREFIX));
+            fnd.clusters.extend(cores);
             fnd.campaigns = recs;
             fnd.too_late += self.reorder.too_late;
             fnd.tracked_keys = self.state.tracked_keys();
