@@ -1,8 +1,9 @@
 //! vigil's storage layer. This is the only crate that speaks SQL: everything else sees the
 //! [`Store`] trait, so a PostgreSQL backend can be added without touching the detectors.
 
-pub mod cases;
+pub mod banks;
 mod campaigns;
+pub mod cases;
 mod sqlite;
 
 pub use campaigns::{CampaignRecord, ClusterRecord, EdgeRecord};

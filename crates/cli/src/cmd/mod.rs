@@ -1,10 +1,10 @@
 //! One module per `vigil` subcommand.
 
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod eval;
 pub mod evidence;
-pub mod campaigns;
 pub mod export;
 pub mod ingest;
 pub mod scan;
