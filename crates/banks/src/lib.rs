@@ -10,7 +10,7 @@ pub mod sink;
 
 pub use detector::{detector, detector_from_store, HashDetector, DETECTOR};
 pub use known::import_known;
-pub use media::{HashedMedia, MediaHasher};
+pub use media::{HashedMedia, MediaHasher, PdqKnownHasher};
 pub use persist::{load, load_all, save};
 pub use sink::StoreBankSink;
 

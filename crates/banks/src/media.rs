@@ -53,6 +53,8 @@ pub struct MediaHasher {
     /// URL or platform path → absolute file.
     index: HashMap<String, PathBuf>,
     cache: HashMap<PathBuf, Option<HashedMedia>>,
+    /// Canonical directories local media paths must stay inside (the inputs given).
+    roots: Vec<PathBuf>,
     limits: Limits,
     pub stats: HashStats,
 }
@@ -130,6 +132,22 @@ impl MediaHasher {
         Ok(added)
     }
 
+    /// Allow local media paths (as adapters give them, e.g. a Telegram export's `photos/…`
+    /// joined to the export's directory) inside `dir`. Paths outside every root, including
+    /// through symlinks, are never read.
+    pub fn add_root(&mut self, dir: &Path) {
+        if let Ok(c) = std::fs::canonicalize(dir) {
+            if c.is_dir() && !self.roots.contains(&c) {
+                self.roots.push(c);
+            }
+        }
+    }
+
+    fn inside_roots(&self, p: &Path) -> Option<PathBuf> {
+        let c = std::fs::canonicalize(p).ok()?;
+        self.roots.iter().any(|r| c.starts_with(r)).then_some(c)
+    }
+
     /// Entries known from indexes.
     pub fn index_len(&self) -> usize {
         self.index.len()
@@ -143,7 +161,14 @@ impl MediaHasher {
         if let Some(p) = self.index.get(path) {
             return Some(p.clone());
         }
-        Some(input_dir?.join(safe_relative(path)?))
+        if path.is_empty() || path.len() > 4096 || path.contains('\0') {
+            return None;
+        }
+        // As the adapter gave it (already joined to its input), else relative to the input.
+        if let Some(c) = self.inside_roots(Path::new(path)) {
+            return Some(c);
+        }
+        self.inside_roots(&input_dir?.join(safe_relative(path)?))
     }
 
     /// Hash one file (or take it from the cache).
@@ -230,6 +255,20 @@ pub fn hash_bytes(bytes: &[u8], limits: &Limits) -> HashedMedia {
     out
 }
 
+/// The PDQ column of a simulated world's `known/` list (`vigil simulate` passes it to
+/// `vigil_sim::simulate_with_hashers`): the same hash ingest computes for each file.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PdqKnownHasher;
+
+impl vigil_sim::KnownMediaHasher for PdqKnownHasher {
+    fn algorithm(&self) -> &'static str {
+        "PDQ"
+    }
+    fn hash(&self, bytes: &[u8]) -> Option<String> {
+        hash_bytes(bytes, &Limits::default()).pdq.map(|(h, _, _)| h)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,10 +310,22 @@ mod tests {
         assert!(safe_relative("a/../../b").is_none());
         assert!(safe_relative("").is_none());
         assert!(safe_relative("photos/a.jpg").is_some());
-        let hasher = MediaHasher::new();
+        let dir = std::env::temp_dir().join(format!("vigil-banks-roots-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("inner")).unwrap();
+        std::fs::write(dir.join("outside.jpg"), b"x").unwrap();
+        std::fs::write(dir.join("inner").join("in.jpg"), b"x").unwrap();
+        let mut hasher = MediaHasher::new();
+        hasher.add_root(&dir.join("inner"));
         let mut m = Media::new(vigil_model::MediaKind::Photo);
-        m.path = Some("../../x.jpg".into());
-        assert!(hasher.resolve(&m, Some(Path::new("/tmp"))).is_none());
+        m.path = Some("../outside.jpg".into());
+        assert!(hasher.resolve(&m, Some(&dir.join("inner"))).is_none());
+        m.path = Some(dir.join("inner/../outside.jpg").display().to_string());
+        assert!(hasher.resolve(&m, None).is_none());
+        m.path = Some(dir.join("inner/../inner/in.jpg").display().to_string());
+        assert!(hasher.resolve(&m, None).is_some());
+        m.path = Some("in.jpg".into());
+        assert!(hasher.resolve(&m, Some(&dir.join("inner"))).is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
         // A URL is never turned into a path.
         let mut m = Media::new(vigil_model::MediaKind::Photo);
         m.url = Some("https://example.invalid/x.jpg".into());

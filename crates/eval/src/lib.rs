@@ -221,7 +221,9 @@ pub fn evaluate<S: Store + CaseStore>(
 /// Media matching against re-posts of known media: the positives are the truth's media posts
 /// whose image was in the hash list at the start (`known`); a post counts as detected when it
 /// has a `hash` signal from a media hash (MD5, SHA-256 or PDQ). Posts the store does not hold
-/// are left out of both sides.
+/// are left out of both sides. A flagged repost, quote or forward of a known-media post carries
+/// the same file; the truth lists only the original, so such a post counts as correct for
+/// precision (it is not added to the positives for recall).
 pub fn evaluate_media<S: Store + ?Sized>(
     store: &S,
     truth: &Truth,
@@ -250,9 +252,25 @@ pub fn evaluate_media<S: Store + ?Sized>(
             tp += 1;
         }
     }
+    let mut correct = tp;
+    for id in &detected {
+        if known.contains(id.as_str()) {
+            continue;
+        }
+        if let Some(p) = store.post(id)? {
+            let parents = [&p.repost_of, &p.quote_of, &p.forwarded_from];
+            if parents
+                .iter()
+                .any(|x| x.as_deref().is_some_and(|x| known.contains(x)))
+            {
+                correct += 1;
+            }
+        }
+    }
+    let precision = (!detected.is_empty()).then(|| correct as f64 / detected.len() as f64);
     let p = Prf::from_counts(tp, detected.len() as u64, positives);
     Ok(MediaMetrics {
-        precision: p.precision,
+        precision,
         recall: p.recall,
     })
 }

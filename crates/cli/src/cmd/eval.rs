@@ -30,7 +30,7 @@ pub fn run(a: Args) -> Result<Outcome> {
         .map_err(|e| UsageError(format!("{}: {e}", a.truth.display())))?;
     let store =
         SqliteStore::open(&a.db.db).with_context(|| format!("opening {}", a.db.db.display()))?;
-    let names: Vec<&str> = crate::detectors::all().iter().map(|d| d.name()).collect();
+    let names = crate::detectors::names();
     let report = vigil_eval::evaluate(&store, &truth, &names)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -1,12 +1,15 @@
 //! One module per `vigil` subcommand.
 
 pub mod audit;
+pub mod bank;
 pub mod campaigns;
 pub mod cases;
 pub mod eval;
 pub mod evidence;
 pub mod export;
+pub mod hash;
 pub mod ingest;
+pub mod matching;
 pub mod scan;
 pub mod serve;
 pub mod simulate;
