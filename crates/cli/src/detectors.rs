@@ -12,13 +12,19 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Every detector that exists, configured with defaults.
-    pub fn new() -> Registry {
-        let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
+    /// Every detector, with the hash banks loaded from the store. Hash matches come first
+    /// (facts for later detectors); rules come last so their conditions can read the facts
+    /// every earlier detector left.
+    pub fn with_store(store: &vigil_store::SqliteStore) -> Result<Registry> {
+        let banks = vigil_banks::detector_from_store(store).context("loading hash banks")?;
+        Ok(Registry::with_banks(Some(banks)))
+    }
+
+    fn with_banks(banks: Option<Box<dyn Detector>>) -> Registry {
+        let mut detectors: Vec<Box<dyn Detector>> = banks.into_iter().collect();
         let (campaign, findings) =
             vigil_campaign::detectors_with_findings(vigil_campaign::Config::default());
         detectors.extend(campaign);
-        // Rules run last so their conditions can read the facts earlier detectors left.
         match vigil_rules::detector(&vigil_rules::RulesConfig { pack: None }) {
             Ok(d) => detectors.push(d),
             // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
@@ -30,7 +36,7 @@ impl Registry {
         }
     }
 
-    /// The names of the registered detectors, for `vigil eval`.
+    /// The names of the registered detectors.
     pub fn names(&self) -> Vec<&'static str> {
         self.detectors.iter().map(|d| d.name()).collect()
     }
@@ -46,4 +52,11 @@ impl Registry {
         }
         Ok(())
     }
+}
+
+/// The names of every detector a full pass runs, for `vigil eval`.
+pub fn names() -> Vec<&'static str> {
+    let mut v = vec![vigil_banks::DETECTOR];
+    v.extend(Registry::with_banks(None).names());
+    v
 }

@@ -51,6 +51,14 @@ enum Command {
     Export(cmd::export::Args),
     /// Validate, test and backtest analyst rule packs
     Rules(cmd::rules::Args),
+    /// Perceptual hashes of local files
+    #[command(subcommand)]
+    Hash(cmd::hash::Command),
+    /// Manage hash banks
+    #[command(subcommand)]
+    Bank(cmd::bank::Command),
+    /// Match a file or hash against the hash banks
+    Match(cmd::matching::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -76,6 +84,9 @@ fn main() -> ExitCode {
         Command::Campaigns(a) => cmd::campaigns::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Rules(a) => cmd::rules::run(a),
+        Command::Hash(c) => cmd::hash::run(c),
+        Command::Bank(c) => cmd::bank::run(c),
+        Command::Match(a) => cmd::matching::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -594,11 +594,28 @@ fn eval_reports_every_key_and_null_for_missing_detectors() {
 #[test]
 fn demo_runs_the_whole_loop() {
     let dir = tempfile::tempdir().unwrap();
-    let out = vigil(&["demo", "--no-serve", "--dir", "d", "--accounts", "2000", "--hours", "6", "--json"], dir.path());
+    let out = vigil(
+        &[
+            "demo",
+            "--no-serve",
+            "--dir",
+            "d",
+            "--accounts",
+            "2000",
+            "--hours",
+            "6",
+            "--json",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     assert!(v["accounts"]["recall"].is_number(), "{v}");
     assert_eq!(v["news_auto_actions"], 0, "{v}");
-    assert!(stderr(&out).contains("cases in the queue"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cases in the queue"),
+        "{}",
+        stderr(&out)
+    );
     assert!(dir.path().join("d/vigil.db").exists());
 }

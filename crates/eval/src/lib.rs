@@ -207,13 +207,17 @@ pub fn evaluate<S: Store + CaseStore>(
     }
 
     let any = !detectors.is_empty();
-    let _ = built;
+    let media = if built("hash") {
+        Some(evaluate_media(store, truth)?)
+    } else {
+        None
+    };
     Ok(Report {
         accounts: any.then_some(accounts),
         campaigns: None,
         coordination: None,
         returning: None,
-        media: None,
+        media,
         news_auto_actions: any.then_some(news_auto),
         false_positive_rate_by_language: any.then_some(fpr),
         truth: TruthSummary {
@@ -225,6 +229,63 @@ pub fn evaluate<S: Store + CaseStore>(
             returning: truth.returning.len(),
             media_posts: truth.media_posts.len(),
         },
+    })
+}
+
+/// Media matching against re-posts of known media: the positives are the truth's media posts
+/// whose image was in the hash list at the start (`known`); a post counts as detected when it
+/// has a `hash` signal from a media hash (MD5, SHA-256 or PDQ). Posts the store does not hold
+/// are left out of both sides. A flagged repost, quote or forward of a known-media post carries
+/// the same file; the truth lists only the original, so such a post counts as correct for
+/// precision (it is not added to the positives for recall).
+pub fn evaluate_media<S: Store + ?Sized>(
+    store: &S,
+    truth: &Truth,
+) -> Result<MediaMetrics, StoreError> {
+    let mut detected: HashSet<String> = HashSet::new();
+    store.for_each_signal(&mut |s| {
+        let media_alg = s
+            .explanation
+            .get("algorithm")
+            .and_then(|a| a.as_str())
+            .is_some_and(|a| matches!(a, "pdq" | "md5" | "sha256"));
+        if s.entity_kind == EntityKind::Post && s.detector == "hash" && media_alg && !s.shadow {
+            detected.insert(s.entity_id);
+        }
+        true
+    })?;
+    let mut positives = 0u64;
+    let mut tp = 0u64;
+    let mut known: HashSet<&str> = HashSet::new();
+    for m in truth.media_posts.iter().filter(|m| m.known) {
+        if !known.insert(m.post.as_str()) || store.post(&m.post)?.is_none() {
+            continue;
+        }
+        positives += 1;
+        if detected.contains(&m.post) {
+            tp += 1;
+        }
+    }
+    let mut correct = tp;
+    for id in &detected {
+        if known.contains(id.as_str()) {
+            continue;
+        }
+        if let Some(p) = store.post(id)? {
+            let parents = [&p.repost_of, &p.quote_of, &p.forwarded_from];
+            if parents
+                .iter()
+                .any(|x| x.as_deref().is_some_and(|x| known.contains(x)))
+            {
+                correct += 1;
+            }
+        }
+    }
+    let precision = (!detected.is_empty()).then(|| correct as f64 / detected.len() as f64);
+    let p = Prf::from_counts(tp, detected.len() as u64, positives);
+    Ok(MediaMetrics {
+        precision,
+        recall: p.recall,
     })
 }
 

@@ -241,6 +241,15 @@ pub struct Media {
     /// The platform's own key for it (Twitter media_key, VK photo id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// PDQ perceptual hash of a local file (64 hex, Meta's order), filled by ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+    /// PDQ quality score (0..=100) of `pdq`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq_quality: Option<u32>,
+    /// PDQ hash of the mirrored image (Meta's `flipy` dihedral), so mirrored re-posts match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq_mirror: Option<String>,
 }
 
 impl Media {
@@ -254,6 +263,9 @@ impl Media {
             width: None,
             height: None,
             key: None,
+            pdq: None,
+            pdq_quality: None,
+            pdq_mirror: None,
         }
     }
 }

@@ -322,6 +322,31 @@ fn avatar(seed: u64, pool: u32, supporter: bool) -> Img {
 
 /// A re-post variant: one to three of crop, resize, border, overlay, mirror; JPEG quality varies (recompression).
 fn variant(seed: u64, base: &Img, b: u32, v: u32) -> (Img, u8) {
+    variant_with_ops(seed, base, b, v, &mut Vec::new())
+}
+
+/// Names of the transformations of each re-post variant, in [`variant`]'s op order.
+pub const VARIANT_OPS: [&str; 5] = ["crop", "resize", "border", "overlay", "mirror"];
+
+/// The transformations applied to propaganda image `base`'s re-post variant `v` (0 is the
+/// original file: none; every variant is also recompressed as JPEG), for evaluation by
+/// transformation. `size` is the world's `image_size`. Detection never calls this.
+pub fn variant_ops(seed: u64, base: u32, v: u32, size: u32) -> Vec<&'static str> {
+    let mut ops = Vec::new();
+    if v > 0 {
+        let img = prop_base(seed, base, size.clamp(64, 1024));
+        variant_with_ops(seed, &img, base, v, &mut ops);
+    }
+    ops
+}
+
+fn variant_with_ops(
+    seed: u64,
+    base: &Img,
+    b: u32,
+    v: u32,
+    names: &mut Vec<&'static str>,
+) -> (Img, u8) {
     let mut r = Rng::stream(seed, 0x8000 + ((b as u64) << 8) + v as u64);
     let mut img = base.clone();
     let ops = 1 + r.below(3);
@@ -332,6 +357,7 @@ fn variant(seed: u64, base: &Img, b: u32, v: u32) -> (Img, u8) {
             continue;
         }
         used |= 1 << op;
+        names.push(VARIANT_OPS[op as usize]);
         img = match op {
             0 => {
                 let f = 0.80 + 0.15 * r.f64();

@@ -1,6 +1,7 @@
 //! vigil's storage layer. This is the only crate that speaks SQL: everything else sees the
 //! [`Store`] trait, so a PostgreSQL backend can be added without touching the detectors.
 
+pub mod banks;
 mod campaigns;
 pub mod cases;
 mod sqlite;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_signals",
         include_str!("../migrations/0002_signals.sql"),
     ),
+    ("0006_banks", include_str!("../migrations/0006_banks.sql")),
     (
         "0007_campaigns",
         include_str!("../migrations/0007_campaigns.sql"),
@@ -454,7 +455,8 @@ impl SqliteStore {
 const POST_COLUMNS: &str = "p.id, p.platform, p.account_id, p.created_at, p.text, p.lang, p.reply_to, p.repost_of, \
      p.quote_of, p.forwarded_from, p.hashtags, p.mentions, p.urls, p.permalink, p.content_hash, \
      (SELECT json_group_array(json_patch(json_object('kind', m.kind), json_object('url', m.url, 'path', m.path, \
-       'sha256', m.sha256, 'md5', m.md5, 'width', m.width, 'height', m.height, 'key', m.key))) \
+       'sha256', m.sha256, 'md5', m.md5, 'width', m.width, 'height', m.height, 'key', m.key, 'pdq', m.pdq, \
+       'pdq_quality', m.pdq_quality, 'pdq_mirror', m.pdq_mirror))) \
        FROM media m WHERE m.post_id = p.id)";
 
 const ACCOUNT_COLUMNS: &str =
@@ -565,8 +567,8 @@ fn write_post(
     };
     if !p.media.is_empty() {
         let mut m = tx.prepare_cached(
-            "INSERT OR REPLACE INTO media (post_id, idx, kind, url, path, sha256, md5, width, height, key) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT OR REPLACE INTO media (post_id, idx, kind, url, path, sha256, md5, width, height, key, \
+             pdq, pdq_quality, pdq_mirror) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         for (i, md) in p.media.iter().enumerate() {
             m.execute(params![
@@ -579,7 +581,10 @@ fn write_post(
                 md.md5,
                 md.width,
                 md.height,
-                md.key
+                md.key,
+                md.pdq,
+                md.pdq_quality,
+                md.pdq_mirror
             ])?;
         }
     }

@@ -42,7 +42,12 @@ pub fn run(a: Args) -> Result<Outcome> {
     let world = a.dir.join("world");
     let db = a.dir.join("vigil.db");
     std::fs::create_dir_all(&a.dir).with_context(|| format!("creating {}", a.dir.display()))?;
-    for f in ["vigil.db", "vigil.db-wal", "vigil.db-shm", "vigil.quarantine.ndjson"] {
+    for f in [
+        "vigil.db",
+        "vigil.db-wal",
+        "vigil.db-shm",
+        "vigil.quarantine.ndjson",
+    ] {
         let p = a.dir.join(f);
         if p.exists() {
             std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
@@ -67,7 +72,10 @@ pub fn run(a: Args) -> Result<Outcome> {
         json: false,
     })?;
 
-    eprintln!("vigil demo: 2/4 ingesting it with every detector on, into {}", db.display());
+    eprintln!(
+        "vigil demo: 2/4 ingesting it with every detector on, into {}",
+        db.display()
+    );
     let outcome = crate::cmd::ingest::run(crate::cmd::ingest::Args {
         read: ReadArgs {
             inputs: vec![world.display().to_string()],
@@ -84,7 +92,10 @@ pub fn run(a: Args) -> Result<Outcome> {
         no_detect: false,
     })?;
     if matches!(outcome, Outcome::Quarantined) {
-        eprintln!("vigil demo: some records were quarantined (see {})", a.dir.join("vigil.quarantine.ndjson").display());
+        eprintln!(
+            "vigil demo: some records were quarantined (see {})",
+            a.dir.join("vigil.quarantine.ndjson").display()
+        );
     }
 
     eprintln!("vigil demo: 3/4 comparing what was found with the truth");
@@ -97,14 +108,22 @@ pub fn run(a: Args) -> Result<Outcome> {
     let mut svc = Service::new(store, Config::default());
     let counts = svc.store.case_counts().context("counting cases")?;
     let open: i64 = counts.iter().map(|(_, n)| n).sum();
-    eprintln!("vigil demo: {open} cases in the queue; done in {:.1}s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "vigil demo: {open} cases in the queue; done in {:.1}s",
+        t0.elapsed().as_secs_f64()
+    );
     if a.no_serve {
         return Ok(Outcome::Clean);
     }
 
-    let token = svc.add_user("demo", Role::Admin, "vigil-demo").context("adding the demo user")?;
+    let token = svc
+        .add_user("demo", Role::Admin, "vigil-demo")
+        .context("adding the demo user")?;
     drop(svc);
-    eprintln!("vigil demo: 4/4 serving the console at http://{}/", a.listen);
+    eprintln!(
+        "vigil demo: 4/4 serving the console at http://{}/",
+        a.listen
+    );
     eprintln!("vigil demo: log in as user `demo` with token {token}");
     eprintln!("vigil demo: (the same token works for the API: Authorization: Bearer {token})");
     crate::cmd::serve::run(crate::cmd::serve::Args {

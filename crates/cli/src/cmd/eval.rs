@@ -30,7 +30,7 @@ pub fn run(a: Args) -> Result<Outcome> {
         .map_err(|e| UsageError(format!("{}: {e}", a.truth.display())))?;
     let store =
         SqliteStore::open(&a.db.db).with_context(|| format!("opening {}", a.db.db.display()))?;
-    let names = crate::detectors::Registry::new().names();
+    let names = crate::detectors::names();
     let mut report = vigil_eval::evaluate(&store, &truth, &names)?;
     if names.contains(&"campaign") {
         let (cm, co) = vigil_campaign::evaluate(&store, &truth)?;

@@ -35,6 +35,32 @@ pub fn run(a: Args) -> Result<Outcome> {
         .with_context(|| format!("opening database {}", a.db.db.display()))?;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let run_id = store.begin_run(&names)?;
+    // Simulated worlds (and exports laid out like them): media/index.jsonl maps platform URLs
+    // to local files, and known/ is the hash list received with the data.
+    let mut hasher = vigil_banks::MediaHasher::new();
+    let mut known = Vec::new();
+    for root in &a.read.inputs {
+        let dir = std::path::Path::new(root);
+        if !dir.is_dir() {
+            if let Some(parent) = dir.parent() {
+                hasher.add_root(if parent.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    parent
+                });
+            }
+            continue;
+        }
+        hasher.add_root(dir);
+        hasher
+            .add_index(dir)
+            .with_context(|| format!("reading the media index of {root}"))?;
+        if !a.no_detect {
+            if let Some(k) = import_known(&mut store, dir)? {
+                known.push(k);
+            }
+        }
+    }
     let batch_size = a.batch.max(1);
 
     // The writer thread owns the store; the reader sends it full batches.
@@ -54,7 +80,9 @@ pub fn run(a: Args) -> Result<Outcome> {
         &a.read,
         &inputs,
         &mut q,
-        |rec, place| {
+        |mut rec, place| {
+            let input_dir = std::path::Path::new(place.file).parent();
+            hasher.fill_record(&mut rec, input_dir);
             let src = match &source {
                 Some(s) if &**s == place.file => s.clone(),
                 _ => source.insert(std::sync::Arc::from(place.file)).clone(),
@@ -94,12 +122,12 @@ pub fn run(a: Args) -> Result<Outcome> {
     q.flush()?;
     // Every detector runs over the stored history in event-time order, so a world ingested in
     // one call, in any file order, is a world analysed.
-    let mut registry = crate::detectors::Registry::new();
-    let detected = if registry.detectors.is_empty() || a.no_detect {
+    let detected = if a.no_detect {
         None
     } else {
+        let mut registry = crate::detectors::Registry::with_store(&store)?;
         let stats = vigil_detect::replay(&mut store, &mut registry.detectors)
-            .context("running detectors")?;
+            .context("running the detectors")?;
         registry.finish(&mut store)?;
         Some(stats)
     };
@@ -116,16 +144,27 @@ pub fn run(a: Args) -> Result<Outcome> {
                 .context("opening cases")?,
         )
     };
+    let hashing = hasher.stats;
     store.finish_run(
         run_id,
-        &serde_json::json!({ "read": &summary.totals, "written": written, "detected": detected, "cases": cases }),
+        &serde_json::json!({ "read": &summary.totals, "written": written, "media": hashing,
+            "known": known, "detect": detected, "cases": cases }),
     )?;
     if !a.read.quiet && !a.read.json {
-        if let Some(d) = &detected {
+        for k in &known {
             eprintln!(
-                "detectors: {} posts analysed, {} signals",
-                d.posts, d.signals
+                "known hash list {}: {} added, {} already present, {} rejected",
+                k.file, k.summary.added, k.summary.duplicates, k.summary.rejected
             );
+        }
+        if hashing.files > 0 || hashing.missing > 0 {
+            eprintln!(
+                "media: {} hashed from {} files ({} unreadable, {} not images)",
+                hashing.hashed, hashing.files, hashing.missing, hashing.undecodable
+            );
+        }
+        if let Some(d) = &detected {
+            eprintln!("detectors: {} posts, {} signals", d.posts, d.signals);
         }
         if let Some(c) = &cases {
             eprintln!("cases: {} opened, {} updated", c.opened, c.updated);
@@ -137,6 +176,33 @@ pub fn run(a: Args) -> Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Import a world's `known/` list into the bank `known`, recording the change in the
+/// audit log.
+fn import_known(
+    store: &mut SqliteStore,
+    dir: &std::path::Path,
+) -> Result<Option<vigil_banks::known::KnownImport>> {
+    let at = vigil_model::format_rfc3339_ms(crate::cmd::bank::now_ms());
+    let by = vigil_hash::banks::Actor {
+        name: "ingest",
+        at: &at,
+    };
+    let k = vigil_banks::import_known(store, dir, &by)
+        .with_context(|| format!("importing {}/known", dir.display()))?;
+    if let Some(k) = &k {
+        if k.summary.added > 0 || k.summary.disabled > 0 {
+            crate::cmd::bank::audit(
+                store,
+                "ingest",
+                vigil_banks::known::KNOWN_BANK,
+                "known hash list imported with the data",
+                serde_json::json!({"file": k.file, "summary": k.summary}),
+            )?;
+        }
+    }
+    Ok(k)
 }
 
 /// `vigil.db` → `vigil.quarantine.ndjson`, beside it.

@@ -1,13 +1,16 @@
 //! One module per `vigil` subcommand.
 
 pub mod audit;
+pub mod bank;
 pub mod campaigns;
 pub mod cases;
 pub mod demo;
 pub mod eval;
 pub mod evidence;
 pub mod export;
+pub mod hash;
 pub mod ingest;
+pub mod matching;
 pub mod rules;
 pub mod scan;
 pub mod serve;

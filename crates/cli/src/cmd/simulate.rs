@@ -86,7 +86,9 @@ pub fn config(a: &Args) -> Result<SimConfig> {
 
 pub fn run(a: Args) -> Result<Outcome> {
     let cfg = config(&a)?;
-    let summary = vigil_sim::simulate(&cfg, &a.out)
+    // known/ carries PDQ beside MD5 and SHA-256, as hash-sharing lists do.
+    let pdq = vigil_banks::PdqKnownHasher;
+    let summary = vigil_sim::simulate_with_hashers(&cfg, &a.out, &[&pdq])
         .with_context(|| format!("simulating into {}", a.out.display()))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
