@@ -18,8 +18,8 @@ pub enum StoreError {
     /// The database could not be opened, migrated or written.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
-    /// The database was written by a newer vigil.
-    #[error("database schema version {found} is newer than this vigil understands ({known})")]
+    /// The database was written by a newer vigil (it records migrations this one lacks).
+    #[error("database has {found} migrations, some unknown to this vigil (which knows {known}); it was written by a newer vigil")]
     TooNew { found: i64, known: i64 },
     #[error("encoding: {0}")]
     Encode(#[from] serde_json::Error),

@@ -59,23 +59,42 @@ impl SqliteStore {
         Ok(s)
     }
 
+    /// Apply every migration not yet recorded, by name, in the order of `MIGRATIONS`.
+    /// Tracking names rather than a count keeps databases correct whatever order parallel
+    /// branches added their migrations in.
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )?;
+        let applied: Vec<String> = {
+            let mut q = self.conn.prepare("SELECT name FROM schema_migrations")?;
+            let rows = q.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let unknown = applied
+            .iter()
+            .filter(|n| !MIGRATIONS.iter().any(|(m, _)| m == n))
+            .count();
+        if unknown > 0 {
             return Err(StoreError::TooNew {
-                found: version,
-                known,
+                found: applied.len() as i64,
+                known: MIGRATIONS.len() as i64,
             });
         }
-        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (name, sql) in MIGRATIONS {
+            if applied.iter().any(|a| a == name) {
+                continue;
+            }
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
+                params![name, now_ms()],
+            )?;
             tx.commit()?;
         }
+        let n = MIGRATIONS.len() as i64;
+        self.conn.pragma_update(None, "user_version", n)?;
         Ok(())
     }
 
