@@ -2,6 +2,7 @@
 //! [`Store`] trait, so a PostgreSQL backend can be added without touching the detectors.
 
 pub mod cases;
+pub mod console;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
