@@ -29,7 +29,7 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Compare what vigil found with a simulated world's truth
     Eval(cmd::eval::Args),
-    /// Serve the HTTP API
+    /// Serve the web console and the HTTP API
     Serve(cmd::serve::Args),
     /// Manage users and their API tokens
     #[command(subcommand)]
