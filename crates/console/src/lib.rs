@@ -381,7 +381,9 @@ fn secure(mut r: Response) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // Not no-referrer: under that policy browsers send `Origin: null` on same-origin form
+        // posts, and the origin check would refuse them. External links carry noreferrer.
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         "cross-origin-opener-policy",

@@ -40,7 +40,7 @@ pub fn page(title: &str, sess: Option<&Session>, nav: Nav, body: Markup) -> Mark
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"historyCacheSize":0}"#;
                 title { (title) " · " (t(Msg::AppName)) }
                 link rel="stylesheet" href="/static/console.css";
