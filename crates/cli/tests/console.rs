@@ -475,6 +475,23 @@ fn flow(wd: &Wd, s: &seed::Seeded, mod_tok: &str, adm_tok: &str) {
         json!("isolate")
     );
 
+    // Text after hostile content keeps its order: the post's timestamp still reads left to
+    // right (an unclosed RLI inside the display name would reverse it).
+    let ltr = wd.js(
+        "const el = document.querySelector('.post.card .muted'); \
+         const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT); let n; \
+         while ((n = w.nextNode())) { const i = n.data.indexOf('20'); \
+           if (i >= 0 && /\\d{4}-\\d\\d-\\d\\dT/.test(n.data.slice(i))) { const r = document.createRange(); \
+             r.setStart(n, i); r.setEnd(n, i + 1); const a = r.getBoundingClientRect().x; \
+             r.setStart(n, i + 22); r.setEnd(n, i + 23); const b = r.getBoundingClientRect().x; \
+             return b > a; } } return null;",
+    );
+    assert_eq!(
+        ltr,
+        Value::Bool(true),
+        "the timestamp after the display name is reordered"
+    );
+
     // Decide with the keyboard: r picks remove_post and focuses the reason.
     wd.key("r");
     assert_eq!(

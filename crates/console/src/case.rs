@@ -831,7 +831,7 @@ pub async fn campaign_page(
             div.grid {
                 div.card {
                     h2 { (t(Msg::TopTexts)) }
-                    table { tbody { @for (x, n) in texts.iter().take(10) { tr { td.num { (n) } td { (snippet(x, 280)) } } } } }
+                    table { colgroup { col width="12%"; col width="88%"; } tbody { @for (x, n) in texts.iter().take(10) { tr { td.num { (n) } td { (snippet(x, 280)) } } } } }
                 }
                 div.card {
                     h2 { (t(Msg::TopMedia)) }

@@ -89,7 +89,7 @@ pub fn layout(n: usize, edges: &[(usize, usize)], ids: &[String], iters: usize) 
         return vec![(0.5, 0.5); n];
     }
     let k = (1.0 / n as f64).sqrt();
-    let mut temp = 0.1;
+    let mut temp = 0.05;
     let mut d = vec![(0.0f64, 0.0f64); n];
     for _ in 0..iters {
         d.iter_mut().for_each(|x| *x = (0.0, 0.0));
@@ -116,14 +116,33 @@ pub fn layout(n: usize, edges: &[(usize, usize)], ids: &[String], iters: usize) 
             d[b].1 += fy;
         }
         for i in 0..n {
+            // Gravity toward the centre keeps disconnected parts on the canvas.
+            d[i].0 -= (p[i].0 - 0.5) * 2.0 * k;
+            d[i].1 -= (p[i].1 - 0.5) * 2.0 * k;
             let len = (d[i].0 * d[i].0 + d[i].1 * d[i].1).sqrt().max(1e-9);
             let step = len.min(temp);
-            p[i].0 = (p[i].0 + d[i].0 / len * step).clamp(0.0, 1.0);
-            p[i].1 = (p[i].1 + d[i].1 / len * step).clamp(0.0, 1.0);
+            p[i].0 += d[i].0 / len * step;
+            p[i].1 += d[i].1 / len * step;
         }
-        temp *= 0.95;
+        temp *= 0.96;
     }
-    p
+    // Fit the drawing to the unit square.
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for &(x, y) in &p {
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
+    p.iter()
+        .map(|&(x, y)| {
+            (
+                ((x - x0) / w).clamp(0.0, 1.0),
+                ((y - y0) / h).clamp(0.0, 1.0),
+            )
+        })
+        .collect()
 }
 
 /// The drawing: edges, then nodes linking to their account pages.

@@ -87,17 +87,43 @@ fn cut(s: &str, max: usize) -> (&str, bool) {
     }
 }
 
+/// The controls that close every embedding and isolate `s` leaves open. An element's own
+/// isolation is not enough: an unmatched isolate initiator inside it takes the element's
+/// closing PDI as its own, and the text after the element is then reordered.
+pub fn bidi_closers(s: &str) -> String {
+    let mut stack = Vec::new();
+    for c in s.chars() {
+        match c {
+            '\u{202A}' | '\u{202B}' | '\u{202D}' | '\u{202E}' => stack.push('\u{202C}'),
+            '\u{2066}' | '\u{2067}' | '\u{2068}' => stack.push('\u{2069}'),
+            '\u{202C}' => {
+                if stack.last() == Some(&'\u{202C}') {
+                    stack.pop();
+                }
+            }
+            '\u{2069}' => {
+                if let Some(i) = stack.iter().rposition(|x| *x == '\u{2069}') {
+                    stack.truncate(i);
+                }
+            }
+            // A paragraph break ends every embedding and isolate.
+            '\n' | '\r' | '\u{2029}' | '\u{1C}'..='\u{1E}' | '\u{85}' => stack.clear(),
+            _ => {}
+        }
+    }
+    stack.iter().rev().collect()
+}
+
 /// Content text (a post, a bio, a display name): isolated so that right-to-left text and
 /// bidi overrides inside it cannot reorder the page around it; long text is cut.
 pub fn text(s: &str) -> Markup {
-    let (s, more) = cut(s, MAX_TEXT);
-    html! { bdi dir="auto" { (s) @if more { "…" } } }
+    snippet(s, MAX_TEXT)
 }
 
 /// Short content text, e.g. in a queue row.
 pub fn snippet(s: &str, max: usize) -> Markup {
     let (s, more) = cut(s, max);
-    html! { bdi dir="auto" { (s) @if more { "…" } } }
+    html! { bdi dir="auto" { (s) (bidi_closers(s)) @if more { "…" } } }
 }
 
 /// An identifier, handle or URL: bidi and other invisible controls are shown as visible
@@ -325,6 +351,14 @@ mod tests {
         assert!(s.contains("U+202E") && !s.contains('\u{202E}'), "{s}");
         let s = text("<script>x</script>\u{202E}").into_string();
         assert!(s.starts_with("<bdi dir=\"auto\">&lt;script&gt;"), "{s}");
+        assert!(
+            s.contains("\u{202E}\u{202C}</bdi>"),
+            "override closed: {s:?}"
+        );
+        assert_eq!(bidi_closers("a\u{2067}b\u{202B}c"), "\u{202C}\u{2069}");
+        assert_eq!(bidi_closers("\u{2067}\u{202B}x\u{2069}"), "");
+        assert_eq!(bidi_closers("\u{202E}x\u{202C}\u{202C}"), "");
+        assert_eq!(bidi_closers("\u{202E}x\ny"), "");
         assert_eq!(enc("a b/ü"), "a%20b%2F%C3%BC");
         let long = "x".repeat(MAX_TEXT + 10);
         assert!(text(&long).into_string().len() < MAX_TEXT + 100);
