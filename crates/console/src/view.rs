@@ -96,10 +96,8 @@ pub fn bidi_closers(s: &str) -> String {
         match c {
             '\u{202A}' | '\u{202B}' | '\u{202D}' | '\u{202E}' => stack.push('\u{202C}'),
             '\u{2066}' | '\u{2067}' | '\u{2068}' => stack.push('\u{2069}'),
-            '\u{202C}' => {
-                if stack.last() == Some(&'\u{202C}') {
-                    stack.pop();
-                }
+            '\u{202C}' if stack.last() == Some(&'\u{202C}') => {
+                stack.pop();
             }
             '\u{2069}' => {
                 if let Some(i) = stack.iter().rposition(|x| *x == '\u{2069}') {

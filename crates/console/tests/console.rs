@@ -882,3 +882,16 @@ async fn assets_are_local_and_bad_input_is_a_4xx() {
     .await;
     assert!(r.body.contains("id=\"queue\""));
 }
+
+/// Escaping happens in one place: maud's interpolation. No code path bypasses it.
+#[test]
+fn no_markup_bypasses_escaping() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        let s = std::fs::read_to_string(&p).unwrap();
+        assert!(!s.contains("PreEscaped"), "{}", p.display());
+    }
+    let js = include_str!("../assets/console.js");
+    assert!(!js.contains("innerHTML") && !js.contains("eval("));
+}

@@ -104,7 +104,7 @@ pub fn hostile(store: &mut SqliteStore, n_members: usize) -> Seeded {
     ];
     let mut m = Media::new(MediaKind::Photo);
     m.url = Some(JS_URL.into());
-    m.sha256 = Some(format!("{SVG}"));
+    m.sha256 = Some(SVG.to_string());
     m.key = Some(CSS.into());
     m.width = Some(640);
     m.height = Some(480);
