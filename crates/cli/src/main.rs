@@ -31,7 +31,7 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Compare what vigil found with a simulated world's truth
     Eval(cmd::eval::Args),
-    /// Serve the HTTP API
+    /// Serve the web console and the HTTP API
     Serve(cmd::serve::Args),
     /// Manage users and their API tokens
     #[command(subcommand)]

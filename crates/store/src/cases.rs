@@ -417,10 +417,10 @@ pub trait CaseStore {
     fn user_by_token_hash(&self, hash: &str) -> Result<Option<UserRow>, StoreError>;
 }
 
-const CASE_COLUMNS: &str = "id, entity_kind, entity_id, state, appealed, priority, risk, reach, recency, category, \
+pub(crate) const CASE_COLUMNS: &str = "id, entity_kind, entity_id, state, appealed, priority, risk, reach, recency, category, \
     has_context, signal_count, first_signal, last_signal, platform, claimed_by, claim_expires, opened_at, updated_at, decided_at";
 
-fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
+pub(crate) fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
     let kind: String = r.get(1)?;
     let state: String = r.get(3)?;
     let cat: Option<String> = r.get(9)?;

@@ -4,6 +4,7 @@
 pub mod banks;
 mod campaigns;
 pub mod cases;
+pub mod console;
 mod sqlite;
 
 pub use campaigns::{CampaignRecord, ClusterRecord, EdgeRecord};

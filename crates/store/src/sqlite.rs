@@ -20,6 +20,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0007_campaigns.sql"),
     ),
     ("0009_cases", include_str!("../migrations/0009_cases.sql")),
+    (
+        "0010_console",
+        include_str!("../migrations/0010_console.sql"),
+    ),
 ];
 
 mod campaigns;
@@ -488,7 +492,7 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn signal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Signal> {
+pub(crate) fn signal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Signal> {
     let kind: String = r.get(0)?;
     let cat: Option<String> = r.get(3)?;
     let ctx: Option<String> = r.get(4)?;

@@ -1,5 +1,5 @@
-//! `vigil serve`: the HTTP API on a local address, with the webhook outbox worker when a
-//! webhook URL is configured.
+//! `vigil serve`: the web console and the HTTP API on a local address, with the webhook outbox
+//! worker when a webhook URL is configured.
 
 use crate::{DbArgs, Outcome};
 use anyhow::{Context, Result};
@@ -27,6 +27,9 @@ pub struct Args {
     /// Per-request time limit, seconds
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    /// Mark the console's session cookie Secure (set when a TLS proxy fronts vigil)
+    #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 pub fn run(a: Args) -> Result<Outcome> {
@@ -56,10 +59,15 @@ pub fn run(a: Args) -> Result<Outcome> {
             .await
             .with_context(|| format!("binding {}", a.listen))?;
         eprintln!(
-            "vigil: serving the API on http://{}/api (OpenAPI at /api/openapi.json)",
+            "vigil: serving the console on http://{0}/ and the API on http://{0}/api (OpenAPI at /api/openapi.json)",
             l.local_addr()?
         );
-        vigil_server::serve(l, state, async {
+        let console = vigil_console::ConsoleConfig {
+            secure_cookies: a.secure_cookies,
+            request_timeout: Duration::from_secs(a.timeout.max(1)),
+            ..Default::default()
+        };
+        vigil_console::serve(l, vigil_console::app(state, console), async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
