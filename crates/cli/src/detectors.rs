@@ -3,7 +3,10 @@
 
 use vigil_detect::Detector;
 
-/// Every detector that exists, configured with defaults.
+/// Every detector that exists, configured with defaults. `risk` runs last: it reads every
+/// signal the others emit.
 pub fn all() -> Vec<Box<dyn Detector>> {
-    Vec::new()
+    let mut d = vigil_campaign::detectors(Default::default());
+    d.extend(vigil_identity::detectors(Default::default()));
+    d
 }

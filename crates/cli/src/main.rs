@@ -47,6 +47,10 @@ enum Command {
     Campaigns(cmd::campaigns::Args),
     /// Export data for analysts (the coordination graph)
     Export(cmd::export::Args),
+    /// Link returning accounts and score account risk (and evaluate with --truth)
+    Identity(cmd::identity::Args),
+    /// Show an account's risk, its breakdown, links and cross-platform identities
+    Account(cmd::account::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -70,6 +74,8 @@ fn main() -> ExitCode {
         Command::Cases(c) => cmd::cases::run(c),
         Command::Campaigns(a) => cmd::campaigns::run(a),
         Command::Export(a) => cmd::export::run(a),
+        Command::Identity(a) => cmd::identity::run(a),
+        Command::Account(a) => cmd::account::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

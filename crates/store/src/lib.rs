@@ -1,11 +1,13 @@
 //! vigil's storage layer. This is the only crate that speaks SQL: everything else sees the
 //! [`Store`] trait, so a PostgreSQL backend can be added without touching the detectors.
 
-pub mod cases;
 mod campaigns;
+pub mod cases;
+mod identity;
 mod sqlite;
 
 pub use campaigns::{CampaignRecord, ClusterRecord, EdgeRecord};
+pub use identity::{AccountRiskRecord, IdentityLinkRecord};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
@@ -115,4 +117,18 @@ pub trait Store: Send {
     fn clusters(&self) -> Result<Vec<ClusterRecord>, StoreError>;
     /// Every coordination edge; `f` returns false to stop.
     fn for_each_edge(&self, f: &mut dyn FnMut(EdgeRecord) -> bool) -> Result<(), StoreError>;
+
+    /// Upsert identity links (per account, other, kind).
+    fn write_identity_links(&mut self, links: &[IdentityLinkRecord]) -> Result<(), StoreError>;
+    /// The links from or to one account, by time.
+    fn identity_links(&self, account_id: &str) -> Result<Vec<IdentityLinkRecord>, StoreError>;
+    /// Upsert account risks (one row per account, the latest wins).
+    fn write_account_risks(&mut self, risks: &[AccountRiskRecord]) -> Result<(), StoreError>;
+    /// One account's risk.
+    fn account_risk(&self, account_id: &str) -> Result<Option<AccountRiskRecord>, StoreError>;
+    /// Every account risk, highest first; `f` returns false to stop.
+    fn for_each_account_risk(
+        &self,
+        f: &mut dyn FnMut(AccountRiskRecord) -> bool,
+    ) -> Result<(), StoreError>;
 }

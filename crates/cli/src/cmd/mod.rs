@@ -1,11 +1,13 @@
 //! One module per `vigil` subcommand.
 
+pub mod account;
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod eval;
 pub mod evidence;
-pub mod campaigns;
 pub mod export;
+pub mod identity;
 pub mod ingest;
 pub mod scan;
 pub mod serve;
