@@ -53,29 +53,47 @@ pub struct LinkScore {
 /// at least one behavioural one (bio, avatar, neighbourhood, links, pointers): a shared name
 /// alone never links two people.
 pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
-    let mut f = Vec::new();
-    let mut keep = 1.0;
-    let mut identity = false;
-    let mut behaviour = false;
-    let mut add = |name: &'static str, s: f64, w: f64, beh: bool| {
-        f.push(Feature {
-            feature: name,
-            strength: (s * 1000.0).round() / 1000.0,
-        });
-        keep *= 1.0 - (w * s).clamp(0.0, 0.99);
-        if beh {
-            behaviour = true;
-        } else {
-            identity = true;
+    struct Acc {
+        f: Vec<Feature>,
+        keep: f64,
+        identity: bool,
+        behaviour: bool,
+    }
+    impl Acc {
+        fn add(&mut self, name: &'static str, s: f64, w: f64, beh: bool) {
+            self.f.push(Feature {
+                feature: name,
+                strength: (s * 1000.0).round() / 1000.0,
+            });
+            self.keep *= 1.0 - (w * s).clamp(0.0, 0.99);
+            if beh {
+                self.behaviour = true;
+            } else {
+                self.identity = true;
+            }
         }
+    }
+    let mut acc = Acc {
+        f: Vec::new(),
+        keep: 1.0,
+        identity: false,
+        behaviour: false,
     };
+    let mut add = |name, s, w, beh| acc.add(name, s, w, beh);
     let h = stem_similarity(&new.handle_stem, &seed.handle_stem);
     if h >= 0.75 {
         add("handle", h, 0.6, false);
     }
     let n = stem_similarity(&new.name_stem, &seed.name_stem);
     if n >= 0.75 {
-        add("display_name", n, 0.35, false);
+        // Where the platform has no handles (Facebook pages, Telegram exports), the display
+        // name is the only identity the record carries and weighs as much as a handle.
+        let w = if new.handle_stem.is_empty() || seed.handle_stem.is_empty() {
+            0.6
+        } else {
+            0.35
+        };
+        add("display_name", n, w, false);
     }
     if let (Some(a), Some(b)) = (&new.bio, &seed.bio) {
         let j = a.jaccard(b);
@@ -105,17 +123,17 @@ pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
         add("pointers", (shared as f64 / 2.0).min(1.0), 0.4, true);
     }
     let t = new.time_similarity(seed);
-    if t >= 0.8 && !f.is_empty() {
-        add("posting_time", t, 0.1, true);
+    if t >= 0.8 && (acc.identity || acc.behaviour) {
+        acc.add("posting_time", t, 0.1, true);
     }
-    let score = if identity && behaviour {
-        1.0 - keep
+    let score: f64 = if acc.identity && acc.behaviour {
+        1.0 - acc.keep
     } else {
         0.0
     };
     LinkScore {
         score: (score * 1000.0).round() / 1000.0,
-        features: f,
+        features: acc.f,
     }
 }
 

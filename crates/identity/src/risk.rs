@@ -209,6 +209,10 @@ impl RiskDetector {
                     }
                 }
                 EntityKind::Campaign | EntityKind::Cluster => {
+                    // Only harmful ones: organic bursts and benign clusters carry no category.
+                    if s.category.is_none() || s.context.is_some() {
+                        continue;
+                    }
                     if let Some(a) = s.explanation.get("accounts").and_then(|v| v.as_array()) {
                         targets.extend(
                             a.iter()
@@ -326,16 +330,12 @@ impl Detector for RiskDetector {
                     .insert((post.platform.as_str().to_string(), h.to_lowercase()), me);
             }
         }
-        for c in &obs.facts.campaigns {
-            self.aggs[me as usize].campaigns.insert(c.clone());
-        }
-        for c in &obs.facts.clusters {
-            self.aggs[me as usize].clusters.insert(c.clone());
-        }
+        // Campaign and cluster membership comes from their signals (which carry the extremist
+        // judgement), not from `facts`, which also names organic bursts.
         for b in &obs.facts.bank_matches {
             let e = self.aggs[me as usize]
                 .content
-                .entry((format!("bank:{}", b.bank), Category::Propaganda))
+                .entry((format!("bank:{}", b.bank), Category::TerroristPropaganda))
                 .or_insert(0.0);
             *e = e.max(0.8);
         }
@@ -421,7 +421,7 @@ impl Detector for RiskDetector {
             if !a.campaigns.is_empty() {
                 let w =
                     1.0 - (1.0 - self.cfg.campaign_weight).powi(a.campaigns.len().min(8) as i32);
-                note(Category::Propaganda, w);
+                note(Category::TerroristPropaganda, w);
                 let mut ids: Vec<_> = a.campaigns.iter().take(20).cloned().collect();
                 ids.sort();
                 comps.push(Component {
@@ -432,7 +432,7 @@ impl Detector for RiskDetector {
             }
             if !a.clusters.is_empty() {
                 let w = self.cfg.coordination_weight;
-                note(Category::Propaganda, w);
+                note(Category::CoordinatedAmplification, w);
                 let mut ids: Vec<_> = a.clusters.iter().take(20).cloned().collect();
                 ids.sort();
                 comps.push(Component {
@@ -492,7 +492,7 @@ impl Detector for RiskDetector {
                 entity_kind: EntityKind::Account,
                 entity_id: r.account.clone(),
                 detector: "risk".into(),
-                category: r.category.or(Some(Category::Propaganda)),
+                category: r.category.or(Some(Category::TerroristPropaganda)),
                 context: None,
                 weight: r.risk as f32,
                 source: "identity/risk".into(),

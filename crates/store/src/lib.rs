@@ -118,11 +118,11 @@ pub trait Store: Send {
     /// Every coordination edge; `f` returns false to stop.
     fn for_each_edge(&self, f: &mut dyn FnMut(EdgeRecord) -> bool) -> Result<(), StoreError>;
 
-    /// Upsert identity links (per account, other, kind).
+    /// Replace every identity link with these (a replay recomputes them all).
     fn write_identity_links(&mut self, links: &[IdentityLinkRecord]) -> Result<(), StoreError>;
     /// The links from or to one account, by time.
     fn identity_links(&self, account_id: &str) -> Result<Vec<IdentityLinkRecord>, StoreError>;
-    /// Upsert account risks (one row per account, the latest wins).
+    /// Replace every account risk with these (a replay recomputes them all).
     fn write_account_risks(&mut self, risks: &[AccountRiskRecord]) -> Result<(), StoreError>;
     /// One account's risk.
     fn account_risk(&self, account_id: &str) -> Result<Option<AccountRiskRecord>, StoreError>;

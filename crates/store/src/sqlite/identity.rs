@@ -33,6 +33,7 @@ impl SqliteStore {
         ls: &[IdentityLinkRecord],
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM identity_links", [])?;
         {
             let mut up = tx.prepare_cached(
                 "INSERT OR REPLACE INTO identity_links (account_id, other_id, kind, score, explanation, at) \
@@ -72,6 +73,7 @@ impl SqliteStore {
         rs: &[AccountRiskRecord],
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM account_risk", [])?;
         {
             let mut up = tx.prepare_cached(
                 "INSERT OR REPLACE INTO account_risk (account_id, risk, action, breakdown, at) \
