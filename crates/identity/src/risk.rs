@@ -19,7 +19,8 @@ pub struct RiskConfig {
     /// At or above: automatic action, only when `auto_enabled` and never with context.
     pub auto_threshold: f64,
     pub auto_enabled: bool,
-    /// Weight of a platform suspension.
+    /// Weight of a platform suspension: below `review_threshold`, platforms suspend benign
+    /// accounts too, so a suspension alone opens no case.
     pub suspension_weight: f64,
     /// Ceiling of the proximity component: below `review_threshold`, so proximity alone never
     /// opens a case (being mentioned by extremists is not evidence against anyone).
@@ -39,7 +40,7 @@ impl Default for RiskConfig {
             review_threshold: 0.3,
             auto_threshold: 0.95,
             auto_enabled: false,
-            suspension_weight: 0.6,
+            suspension_weight: 0.25,
             proximity_cap: 0.25,
             campaign_weight: 0.35,
             coordination_weight: 0.4,
