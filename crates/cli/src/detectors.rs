@@ -9,6 +9,7 @@ use vigil_store::Store;
 pub struct Registry {
     pub detectors: Vec<Box<dyn Detector>>,
     campaign_findings: Option<vigil_campaign::FindingsHandle>,
+    identity_findings: Option<std::sync::Arc<std::sync::Mutex<vigil_identity::Findings>>>,
 }
 
 impl Registry {
@@ -30,9 +31,14 @@ impl Registry {
             // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
             Err(e) => panic!("the built-in starter rule pack does not compile: {e}"),
         }
+        // Returning accounts, then risk last: it reads every signal the others emitted.
+        let (identity, identity_findings) =
+            vigil_identity::detectors_with_findings(vigil_identity::Config::default());
+        detectors.extend(identity);
         Registry {
             detectors,
             campaign_findings: Some(findings),
+            identity_findings: Some(identity_findings),
         }
     }
 
@@ -49,6 +55,12 @@ impl Registry {
                 .map_err(|_| anyhow::anyhow!("campaign findings lock poisoned"))?
                 .clone();
             f.persist(store).context("writing campaigns and clusters")?;
+        }
+        if let Some(f) = self.identity_findings {
+            let f = f
+                .lock()
+                .map_err(|_| anyhow::anyhow!("identity findings lock poisoned"))?;
+            f.persist(store).context("writing account links and risk")?;
         }
         Ok(())
     }

@@ -59,6 +59,10 @@ enum Command {
     Bank(cmd::bank::Command),
     /// Match a file or hash against the hash banks
     Match(cmd::matching::Args),
+    /// Link returning accounts and score account risk (and evaluate with --truth)
+    Identity(cmd::identity::Args),
+    /// Show an account's risk, its breakdown, links and cross-platform identities
+    Account(cmd::account::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -87,6 +91,8 @@ fn main() -> ExitCode {
         Command::Hash(c) => cmd::hash::run(c),
         Command::Bank(c) => cmd::bank::run(c),
         Command::Match(a) => cmd::matching::run(a),
+        Command::Identity(a) => cmd::identity::run(a),
+        Command::Account(a) => cmd::account::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -5,9 +5,11 @@ pub mod banks;
 mod campaigns;
 pub mod cases;
 pub mod console;
+mod identity;
 mod sqlite;
 
 pub use campaigns::{CampaignRecord, ClusterRecord, EdgeRecord};
+pub use identity::{AccountRiskRecord, IdentityLinkRecord};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
@@ -117,4 +119,18 @@ pub trait Store: Send {
     fn clusters(&self) -> Result<Vec<ClusterRecord>, StoreError>;
     /// Every coordination edge; `f` returns false to stop.
     fn for_each_edge(&self, f: &mut dyn FnMut(EdgeRecord) -> bool) -> Result<(), StoreError>;
+
+    /// Replace every identity link with these (a replay recomputes them all).
+    fn write_identity_links(&mut self, links: &[IdentityLinkRecord]) -> Result<(), StoreError>;
+    /// The links from or to one account, by time.
+    fn identity_links(&self, account_id: &str) -> Result<Vec<IdentityLinkRecord>, StoreError>;
+    /// Replace every account risk with these (a replay recomputes them all).
+    fn write_account_risks(&mut self, risks: &[AccountRiskRecord]) -> Result<(), StoreError>;
+    /// One account's risk.
+    fn account_risk(&self, account_id: &str) -> Result<Option<AccountRiskRecord>, StoreError>;
+    /// Every account risk, highest first; `f` returns false to stop.
+    fn for_each_account_risk(
+        &self,
+        f: &mut dyn FnMut(AccountRiskRecord) -> bool,
+    ) -> Result<(), StoreError>;
 }

@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_campaigns",
         include_str!("../migrations/0007_campaigns.sql"),
     ),
+    (
+        "0008_identity",
+        include_str!("../migrations/0008_identity.sql"),
+    ),
     ("0009_cases", include_str!("../migrations/0009_cases.sql")),
     (
         "0010_console",
@@ -27,6 +31,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
 ];
 
 mod campaigns;
+mod identity;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -408,6 +413,32 @@ impl Store for SqliteStore {
         f: &mut dyn FnMut(crate::EdgeRecord) -> bool,
     ) -> Result<(), StoreError> {
         self.edges_impl(f)
+    }
+
+    fn write_identity_links(
+        &mut self,
+        links: &[crate::IdentityLinkRecord],
+    ) -> Result<(), StoreError> {
+        self.write_identity_links_impl(links)
+    }
+
+    fn identity_links(&self, id: &str) -> Result<Vec<crate::IdentityLinkRecord>, StoreError> {
+        self.identity_links_impl(id)
+    }
+
+    fn write_account_risks(&mut self, rs: &[crate::AccountRiskRecord]) -> Result<(), StoreError> {
+        self.write_account_risks_impl(rs)
+    }
+
+    fn account_risk(&self, id: &str) -> Result<Option<crate::AccountRiskRecord>, StoreError> {
+        self.account_risk_impl(id)
+    }
+
+    fn for_each_account_risk(
+        &self,
+        f: &mut dyn FnMut(crate::AccountRiskRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        self.for_each_account_risk_impl(f)
     }
 
     fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError> {

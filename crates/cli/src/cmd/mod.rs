@@ -1,5 +1,6 @@
 //! One module per `vigil` subcommand.
 
+pub mod account;
 pub mod audit;
 pub mod bank;
 pub mod campaigns;
@@ -9,6 +10,7 @@ pub mod eval;
 pub mod evidence;
 pub mod export;
 pub mod hash;
+pub mod identity;
 pub mod ingest;
 pub mod matching;
 pub mod rules;

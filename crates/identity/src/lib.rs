@@ -1,0 +1,269 @@
+//! Returning accounts, cross-platform identity and explainable account risk (issue 8): the
+//! `returning` and `risk` detectors, their findings and how they are persisted.
+//!
+//! Seeds are accounts the platform suspended (enforcement events) and accounts moderators
+//! confirmed ([`Config::confirmed`]). A new account is compared only with the seeds that share a
+//! blocking key with it ([`link::Linker`]); a link needs an identity feature (handle, name)
+//! corroborated by a behavioural one (bio, avatar, neighbourhood, links, pointers).
+
+pub mod features;
+pub mod link;
+pub mod risk;
+
+use features::{bio_hasher, bio_signature, stem, token_hash, Profile};
+use link::{Link, LinkConfig, Linker, SeedKind};
+use risk::{AccountRisk, RiskConfig, RiskDetector};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use vigil_detect::{Detector, Observation};
+use vigil_hash::minhash::MinHasher;
+use vigil_model::{Category, EnforcementAction, EntityKind, Signal};
+use vigil_store::{Store, StoreError};
+
+/// Version of the detectors' logic, recorded on every signal.
+pub const VERSION: &str = "identity-1";
+
+/// Errors from persisting findings.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("findings lock poisoned")]
+    Poisoned,
+}
+
+/// Settings of both detectors.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct Config {
+    pub link: LinkConfig,
+    pub risk: RiskConfig,
+    /// Accounts confirmed by moderators (the cases seeds): linked to like suspended ones and
+    /// seeding network proximity.
+    pub confirmed: Vec<String>,
+    /// At most this many account profiles are kept (memory bound); later accounts are not linked.
+    pub max_profiles: usize,
+}
+
+impl Config {
+    fn profiles_cap(&self) -> usize {
+        if self.max_profiles == 0 {
+            20_000_000
+        } else {
+            self.max_profiles
+        }
+    }
+}
+
+/// What the detectors found, for persisting after a replay and for the CLI.
+#[derive(Debug, Default, Clone)]
+pub struct Findings {
+    pub links: Vec<Link>,
+    pub risks: Vec<AccountRisk>,
+    /// Seeds indexed, comparisons made, buckets skipped.
+    pub seeds: u64,
+    pub comparisons: u64,
+    pub skipped_buckets: u64,
+}
+
+impl Findings {
+    /// Write links and risks to the store (idempotent: a re-run replaces them).
+    pub fn persist(&self, store: &mut dyn Store) -> Result<(), IdentityError> {
+        let links: Vec<vigil_store::IdentityLinkRecord> = self
+            .links
+            .iter()
+            .map(|l| vigil_store::IdentityLinkRecord {
+                account_id: l.new.clone(),
+                other_id: l.predecessor.clone(),
+                kind: "returning".into(),
+                score: l.score,
+                explanation: serde_json::to_value(l).unwrap_or_default(),
+                at: l.predecessor_at,
+            })
+            .collect();
+        store.write_identity_links(&links)?;
+        let risks: Vec<vigil_store::AccountRiskRecord> = self
+            .risks
+            .iter()
+            .map(|r| vigil_store::AccountRiskRecord {
+                account_id: r.account.clone(),
+                risk: r.risk,
+                action: r.action.as_str().into(),
+                breakdown: serde_json::to_value(r).unwrap_or_default(),
+                at: r.at,
+            })
+            .collect();
+        store.write_account_risks(&risks)?;
+        Ok(())
+    }
+}
+
+/// The detectors with defaults-or-`cfg`, in order (`returning` before `risk`).
+pub fn detectors(cfg: Config) -> Vec<Box<dyn Detector>> {
+    detectors_with_findings(cfg).0
+}
+
+/// The detectors and a handle on their findings (filled as they run and at `finish`).
+pub fn detectors_with_findings(cfg: Config) -> (Vec<Box<dyn Detector>>, Arc<Mutex<Findings>>) {
+    let findings = Arc::new(Mutex::new(Findings::default()));
+    let r = ReturningDetector::new(cfg.clone(), findings.clone());
+    let k = RiskDetector::new(cfg.risk.clone(), &cfg.confirmed, findings.clone());
+    (vec![Box::new(r), Box::new(k)], findings)
+}
+
+/// The `returning` detector: keeps a bounded profile of every account it sees, indexes the
+/// profiles of suspended and confirmed ones, and links new accounts to them.
+pub struct ReturningDetector {
+    cfg: Config,
+    mh: MinHasher,
+    profiles: HashMap<String, Profile>,
+    linker: Linker,
+    linked: HashSet<String>,
+    confirmed: HashSet<String>,
+    findings: Arc<Mutex<Findings>>,
+}
+
+impl ReturningDetector {
+    pub fn new(cfg: Config, findings: Arc<Mutex<Findings>>) -> Self {
+        ReturningDetector {
+            linker: Linker::new(cfg.link.clone()),
+            confirmed: cfg.confirmed.iter().cloned().collect(),
+            cfg,
+            mh: bio_hasher(),
+            profiles: HashMap::new(),
+            linked: HashSet::new(),
+            findings,
+        }
+    }
+
+    /// The linker (for benchmarks and tests).
+    pub fn linker(&self) -> &Linker {
+        &self.linker
+    }
+}
+
+/// Fill or update `p` from one post and its author record.
+pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
+    let post = obs.post;
+    if p.posts == 0 {
+        p.id = post.account_id.clone();
+        p.platform = post.platform.as_str().to_string();
+        p.first_seen = post.created_at;
+    }
+    if let Some(a) = obs.account {
+        if p.posts == 0 || p.handle.is_none() {
+            p.handle = a.handle.as_ref().map(|h| h.chars().take(64).collect());
+            p.handle_stem = a.handle.as_deref().map(stem).unwrap_or_default();
+            p.name_stem = a.display_name.as_deref().map(stem).unwrap_or_default();
+            p.bio = a.bio.as_deref().and_then(|b| bio_signature(mh, b));
+            p.avatar = a.avatar_url.as_ref().map(|u| u.chars().take(512).collect());
+            p.created_at = a.created_at;
+            if let Some(bio) = &a.bio {
+                let bio: String = bio.chars().take(1024).collect();
+                for u in vigil_text::analyze(&bio).urls {
+                    add_url(p, &u);
+                }
+            }
+        }
+    }
+    p.posts = p.posts.saturating_add(1);
+    let hour = (post.created_at.rem_euclid(86_400_000) / 3_600_000) as usize;
+    p.hours[hour.min(23)] = p.hours[hour.min(23)].saturating_add(1);
+    for m in obs.text.mentions.iter().take(32) {
+        p.neighbours
+            .insert(token_hash(&format!("m:{}", m.screen_name.to_lowercase())));
+    }
+    for m in post.mentions.iter().take(32) {
+        p.neighbours
+            .insert(token_hash(&format!("m:{}", m.to_lowercase())));
+    }
+    for r in [&post.repost_of, &post.quote_of, &post.forwarded_from]
+        .into_iter()
+        .flatten()
+    {
+        p.neighbours.insert(token_hash(&format!("r:{r}")));
+    }
+    for u in obs.text.urls.iter().take(32) {
+        add_url(p, u);
+    }
+}
+
+fn add_url(p: &mut Profile, u: &vigil_text::UrlInfo) {
+    p.links.insert(token_hash(&u.canonical));
+    if let Some(ptr) = &u.pointer {
+        let key = format!("{:?}:{}", ptr.platform, ptr.handle).to_lowercase();
+        p.links.insert(token_hash(&key));
+        p.add_pointer(key);
+    }
+}
+
+impl Detector for ReturningDetector {
+    fn name(&self) -> &'static str {
+        "returning"
+    }
+
+    fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>) {
+        let id = &obs.post.account_id;
+        if !self.profiles.contains_key(id) && self.profiles.len() >= self.cfg.profiles_cap() {
+            return;
+        }
+        let p = self.profiles.entry(id.clone()).or_default();
+        observe(p, &self.mh, obs);
+        if self.confirmed.contains(id) && !self.linker.is_seed(id) {
+            self.linker
+                .insert(p.clone(), obs.post.created_at, SeedKind::Confirmed);
+        }
+        if self.linker.is_empty()
+            || self.linked.contains(id)
+            || p.posts > self.cfg.link.max_posts_checked
+        {
+            return;
+        }
+        let Some(link) = self.linker.best(p) else {
+            return;
+        };
+        let posts_seen = p.posts;
+        self.linked.insert(id.clone());
+        out.push(Signal {
+            entity_kind: EntityKind::Account,
+            entity_id: id.clone(),
+            detector: "returning".into(),
+            category: Some(Category::BanEvasion),
+            context: None,
+            weight: link.score as f32,
+            source: "identity/returning".into(),
+            version: VERSION.into(),
+            explanation: serde_json::json!({
+                "predecessor": link.predecessor,
+                "predecessor_kind": link.predecessor_kind,
+                "predecessor_at": link.predecessor_at,
+                "cross_platform": link.cross_platform,
+                "score": link.score,
+                "features": link.features,
+                "posts_seen": posts_seen,
+            }),
+            at: obs.post.created_at,
+            shadow: false,
+        });
+        if let Ok(mut f) = self.findings.lock() {
+            f.links.push(link);
+        }
+    }
+
+    fn on_enforcement(&mut self, e: &vigil_model::Enforcement, _out: &mut Vec<Signal>) {
+        if e.action != EnforcementAction::Suspend || e.post_id.is_some() {
+            return;
+        }
+        if let Some(p) = self.profiles.get(&e.account_id) {
+            self.linker.insert(p.clone(), e.at, SeedKind::Suspended);
+        }
+    }
+
+    fn finish(&mut self, _out: &mut Vec<Signal>) {
+        if let Ok(mut f) = self.findings.lock() {
+            f.seeds = self.linker.len() as u64;
+            f.comparisons = self.linker.comparisons;
+            f.skipped_buckets = self.linker.skipped_buckets;
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The returning-account linker: seed profiles indexed by blocking keys (handle and name stems,
+//! avatar, pointers, bio LSH bands) so a new account is compared with a handful of candidates,
+//! never with every seed; each comparison gives a score with its matched features.
+
+use crate::features::{stem_similarity, token_hash, Profile};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Linker settings.
+#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+#[serde(default)]
+pub struct LinkConfig {
+    /// A link is reported at or above this score.
+    pub threshold: f64,
+    /// Buckets larger than this are too common to block on (a stem like `news`): skipped.
+    pub max_bucket: usize,
+    /// A new account is re-examined on each of its first this many posts while unlinked.
+    pub max_posts_checked: u32,
+    /// A new account must be created (or first seen) no earlier than this many ms before the
+    /// predecessor's suspension.
+    pub slack_ms: i64,
+    /// Bio LSH: bands × rows over the 64-permutation bio signature.
+    pub bio_bands: usize,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            threshold: 0.8,
+            max_bucket: 512,
+            max_posts_checked: 10,
+            slack_ms: 3_600_000,
+            bio_bands: 16,
+        }
+    }
+}
+
+/// One matched feature and how strongly (in [0, 1]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Feature {
+    pub feature: &'static str,
+    pub strength: f64,
+}
+
+/// A scored candidate link.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkScore {
+    pub score: f64,
+    pub features: Vec<Feature>,
+}
+
+/// Score a new account against a seed. Identity features (handle, name) need corroboration by
+/// at least one behavioural one (bio, avatar, neighbourhood, links, pointers): a shared name
+/// alone never links two people.
+pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
+    struct Acc {
+        f: Vec<Feature>,
+        keep: f64,
+        identity: bool,
+        behaviour: bool,
+    }
+    impl Acc {
+        fn add(&mut self, name: &'static str, s: f64, w: f64, beh: bool) {
+            self.f.push(Feature {
+                feature: name,
+                strength: (s * 1000.0).round() / 1000.0,
+            });
+            self.keep *= 1.0 - (w * s).clamp(0.0, 0.99);
+            if beh {
+                self.behaviour = true;
+            } else {
+                self.identity = true;
+            }
+        }
+    }
+    let mut acc = Acc {
+        f: Vec::new(),
+        keep: 1.0,
+        identity: false,
+        behaviour: false,
+    };
+    let mut add = |name, s, w, beh| acc.add(name, s, w, beh);
+    let h = stem_similarity(&new.handle_stem, &seed.handle_stem);
+    if h >= 0.75 {
+        add("handle", h, 0.6, false);
+    }
+    let n = stem_similarity(&new.name_stem, &seed.name_stem);
+    if n >= 0.75 {
+        // Where the platform has no handles (Facebook pages, Telegram exports), the display
+        // name is the only identity the record carries and weighs as much as a handle.
+        let w = if new.handle_stem.is_empty() || seed.handle_stem.is_empty() {
+            0.6
+        } else {
+            0.35
+        };
+        add("display_name", n, w, false);
+    }
+    if let (Some(a), Some(b)) = (&new.bio, &seed.bio) {
+        let j = a.jaccard(b);
+        if j >= 0.4 {
+            add("bio", j, 0.6, true);
+        }
+    }
+    if let (Some(a), Some(b)) = (&new.avatar, &seed.avatar) {
+        if a == b {
+            add("avatar", 1.0, 0.5, true);
+        }
+    }
+    let nb = new.neighbours.jaccard(&seed.neighbours);
+    if nb >= 0.15 {
+        add("neighbourhood", (nb * 2.0).min(1.0), 0.5, true);
+    }
+    let l = new.links.jaccard(&seed.links);
+    if l >= 0.2 {
+        add("links", l, 0.3, true);
+    }
+    let shared = new
+        .pointers
+        .iter()
+        .filter(|p| seed.pointers.contains(p))
+        .count();
+    if shared > 0 {
+        add("pointers", (shared as f64 / 2.0).min(1.0), 0.4, true);
+    }
+    let t = new.time_similarity(seed);
+    if t >= 0.8 && (acc.identity || acc.behaviour) {
+        acc.add("posting_time", t, 0.1, true);
+    }
+    let score: f64 = if acc.identity && acc.behaviour {
+        1.0 - acc.keep
+    } else {
+        0.0
+    };
+    LinkScore {
+        score: (score * 1000.0).round() / 1000.0,
+        features: acc.f,
+    }
+}
+
+/// Why a seed is a seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedKind {
+    Suspended,
+    Confirmed,
+}
+
+#[derive(Debug, Clone)]
+struct Seed {
+    profile: Profile,
+    at: i64,
+    kind: SeedKind,
+}
+
+/// A link found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Link {
+    pub new: String,
+    pub predecessor: String,
+    pub predecessor_kind: SeedKind,
+    pub predecessor_at: i64,
+    pub cross_platform: bool,
+    pub score: f64,
+    pub features: Vec<Feature>,
+}
+
+/// The seed index.
+#[derive(Debug, Default)]
+pub struct Linker {
+    pub cfg: LinkConfig,
+    seeds: Vec<Seed>,
+    by_id: HashMap<String, u32>,
+    blocks: HashMap<u64, Vec<u32>>,
+    /// Candidate lookups skipped because a bucket was over `max_bucket`.
+    pub skipped_buckets: u64,
+    /// Pairs scored (for the benchmark: comparisons per new account).
+    pub comparisons: u64,
+}
+
+fn keys(p: &Profile, bands: usize) -> Vec<u64> {
+    let mut k = Vec::new();
+    if p.handle_stem.chars().count() >= 3 {
+        k.push(token_hash(&format!("h\u{1}{}", p.handle_stem)));
+    }
+    if p.name_stem.chars().count() >= 3 {
+        k.push(token_hash(&format!("n\u{1}{}", p.name_stem)));
+    }
+    if let Some(a) = &p.avatar {
+        k.push(token_hash(&format!("a\u{1}{a}")));
+    }
+    for ptr in &p.pointers {
+        k.push(token_hash(&format!("p\u{1}{ptr}")));
+    }
+    if let Some(sig) = &p.bio {
+        let rows = (sig.0.len() / bands.max(1)).max(1);
+        for (b, chunk) in sig.0.chunks(rows).enumerate() {
+            let mut h = 0x6269_6fu64 ^ b as u64;
+            for &v in chunk {
+                h = token_hash(&format!("{h}:{v}"));
+            }
+            k.push(h);
+        }
+    }
+    k
+}
+
+impl Linker {
+    pub fn new(cfg: LinkConfig) -> Linker {
+        Linker {
+            cfg,
+            ..Default::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.seeds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seeds.is_empty()
+    }
+
+    pub fn is_seed(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Add (or refresh) a seed.
+    pub fn insert(&mut self, profile: Profile, at: i64, kind: SeedKind) {
+        if let Some(&i) = self.by_id.get(&profile.id) {
+            // Refresh the features (a later suspension keeps the latest profile), keep keys.
+            let s = &mut self.seeds[i as usize];
+            s.at = s.at.max(at);
+            s.profile = profile;
+            return;
+        }
+        let i = self.seeds.len() as u32;
+        for k in keys(&profile, self.cfg.bio_bands) {
+            let b = self.blocks.entry(k).or_default();
+            if b.len() <= self.cfg.max_bucket {
+                b.push(i);
+            }
+        }
+        self.by_id.insert(profile.id.clone(), i);
+        self.seeds.push(Seed { profile, at, kind });
+    }
+
+    /// The best link for `new`, if any reaches the threshold. Among near-equal scores the most
+    /// recently suspended predecessor wins (returns chain: the newest link is the direct one).
+    pub fn best(&mut self, new: &Profile) -> Option<Link> {
+        if self.by_id.contains_key(&new.id) {
+            return None;
+        }
+        let mut cands: Vec<u32> = Vec::new();
+        for k in keys(new, self.cfg.bio_bands) {
+            if let Some(b) = self.blocks.get(&k) {
+                if b.len() > self.cfg.max_bucket {
+                    self.skipped_buckets += 1;
+                    continue;
+                }
+                cands.extend_from_slice(b);
+            }
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        let born = new.created_at.unwrap_or(new.first_seen).min(new.first_seen);
+        let mut best: Option<(f64, i64, u32, LinkScore)> = None;
+        for c in cands {
+            let seed = &self.seeds[c as usize];
+            if seed.kind == SeedKind::Suspended && born < seed.at - self.cfg.slack_ms {
+                continue;
+            }
+            self.comparisons += 1;
+            let s = score(new, &seed.profile);
+            if s.score < self.cfg.threshold {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((bs, bat, _, _)) => {
+                    s.score > bs + 0.05 || (s.score > bs - 0.05 && seed.at > *bat)
+                }
+            };
+            if better {
+                best = Some((s.score, seed.at, c, s));
+            }
+        }
+        best.map(|(_, at, c, s)| {
+            let seed = &self.seeds[c as usize];
+            Link {
+                new: new.id.clone(),
+                predecessor: seed.profile.id.clone(),
+                predecessor_kind: seed.kind,
+                predecessor_at: at,
+                cross_platform: seed.profile.platform != new.platform,
+                score: s.score,
+                features: s.features,
+            }
+        })
+    }
+}

@@ -1,0 +1,510 @@
+//! The `risk` detector: per-account risk from every signal the pass emits (content, rules, banks,
+//! campaigns, coordination, returning links), platform suspensions and network proximity to
+//! seeds (personalized PageRank over mentions and re-shares), with a breakdown by component.
+//! Context (news, research, counter-speech) lowers risk and structurally bars auto-action.
+
+use crate::Findings;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use vigil_detect::{Detector, Observation};
+use vigil_model::{Category, EnforcementAction, EntityKind, Signal};
+
+/// Risk settings.
+#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+#[serde(default)]
+pub struct RiskConfig {
+    /// At or above: a case for review (and a `risk` signal).
+    pub review_threshold: f64,
+    /// At or above: automatic action, only when `auto_enabled` and never with context.
+    pub auto_threshold: f64,
+    pub auto_enabled: bool,
+    /// Weight of a platform suspension: below `review_threshold`, platforms suspend benign
+    /// accounts too, so a suspension alone opens no case.
+    pub suspension_weight: f64,
+    /// Ceiling of the proximity component: below `review_threshold`, so proximity alone never
+    /// opens a case (being mentioned by extremists is not evidence against anyone).
+    pub proximity_cap: f64,
+    pub campaign_weight: f64,
+    pub coordination_weight: f64,
+    /// Personalized PageRank: restart probability and iterations.
+    pub restart: f64,
+    pub iterations: usize,
+    /// Edges kept in the interaction graph (memory bound).
+    pub max_edges: usize,
+}
+
+impl Default for RiskConfig {
+    fn default() -> Self {
+        RiskConfig {
+            review_threshold: 0.3,
+            auto_threshold: 0.95,
+            auto_enabled: false,
+            suspension_weight: 0.25,
+            proximity_cap: 0.25,
+            campaign_weight: 0.35,
+            coordination_weight: 0.4,
+            restart: 0.15,
+            iterations: 20,
+            max_edges: 50_000_000,
+        }
+    }
+}
+
+/// What to do with a risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    None,
+    Review,
+    AutoAction,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::None => "none",
+            Action::Review => "review",
+            Action::AutoAction => "auto_action",
+        }
+    }
+}
+
+/// One component of a risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Component {
+    pub component: String,
+    pub weight: f64,
+    pub detail: serde_json::Value,
+}
+
+/// An account's risk and how it was reached.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountRisk {
+    pub account: String,
+    pub risk: f64,
+    /// Risk before the context reduction.
+    pub raw_risk: f64,
+    /// The product of (1 − context weight); 1 without context.
+    pub context_keep: f64,
+    pub has_context: bool,
+    pub action: Action,
+    pub category: Option<Category>,
+    pub components: Vec<Component>,
+    pub at: i64,
+}
+
+/// Combine components into a risk and decide the action. Context multiplies the risk down and,
+/// whatever the numbers, caps the action at review: this is the only place an action is chosen.
+pub fn decide(
+    cfg: &RiskConfig,
+    components: &[Component],
+    context_keep: f64,
+    has_context: bool,
+) -> (f64, f64, Action) {
+    let keep: f64 = components
+        .iter()
+        .map(|c| 1.0 - c.weight.clamp(0.0, 0.99))
+        .product();
+    let raw = 1.0 - keep;
+    let mut risk = raw * context_keep.clamp(0.0, 1.0);
+    if has_context {
+        // Structural bar: a context account stays strictly below the auto threshold.
+        risk = risk.min(cfg.auto_threshold - 1e-3).max(0.0);
+    }
+    let action = if !has_context && cfg.auto_enabled && risk >= cfg.auto_threshold {
+        Action::AutoAction
+    } else if risk >= cfg.review_threshold {
+        Action::Review
+    } else {
+        Action::None
+    };
+    (raw, risk, action)
+}
+
+#[derive(Default)]
+struct Agg {
+    /// Best weight per (detector, category) of harm signals on the account or its posts.
+    content: HashMap<(String, Category), f64>,
+    campaigns: HashSet<String>,
+    clusters: HashSet<String>,
+    returning: Option<(f64, String)>,
+    suspended: bool,
+    ctx_keep: f64,
+    has_context: bool,
+    last: i64,
+}
+
+/// The risk detector (runs after every other detector in the registry).
+pub struct RiskDetector {
+    cfg: RiskConfig,
+    seeds_confirmed: HashSet<String>,
+    accounts: HashMap<String, u32>,
+    names: Vec<String>,
+    aggs: Vec<Agg>,
+    handles: HashMap<(String, String), u32>,
+    post_author: HashMap<u64, u32>,
+    edges: Vec<(u32, u32)>,
+    seen_out: usize,
+    findings: Arc<Mutex<Findings>>,
+}
+
+fn h64(s: &str) -> u64 {
+    crate::features::token_hash(s)
+}
+
+impl RiskDetector {
+    pub fn new(cfg: RiskConfig, confirmed: &[String], findings: Arc<Mutex<Findings>>) -> Self {
+        RiskDetector {
+            cfg,
+            seeds_confirmed: confirmed.iter().cloned().collect(),
+            accounts: HashMap::new(),
+            names: Vec::new(),
+            aggs: Vec::new(),
+            handles: HashMap::new(),
+            post_author: HashMap::new(),
+            edges: Vec::new(),
+            seen_out: 0,
+            findings,
+        }
+    }
+
+    fn idx(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.accounts.get(id) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.accounts.insert(id.to_string(), i);
+        self.names.push(id.to_string());
+        self.aggs.push(Agg {
+            ctx_keep: 1.0,
+            ..Default::default()
+        });
+        i
+    }
+
+    /// Fold in signals emitted since the last look (by every detector, this one excluded).
+    fn absorb(&mut self, out: &[Signal], author_of_post: Option<(&str, &str)>) {
+        let start = if self.seen_out > out.len() {
+            0
+        } else {
+            self.seen_out
+        };
+        for s in &out[start..] {
+            if s.shadow || s.detector == "risk" {
+                continue;
+            }
+            let mut targets: Vec<String> = Vec::new();
+            match s.entity_kind {
+                EntityKind::Account => targets.push(s.entity_id.clone()),
+                EntityKind::Post => {
+                    if let Some((pid, aid)) = author_of_post {
+                        if pid == s.entity_id {
+                            targets.push(aid.to_string());
+                        }
+                    }
+                    if targets.is_empty() {
+                        if let Some(&a) = self.post_author.get(&h64(&s.entity_id)) {
+                            targets.push(self.names[a as usize].clone());
+                        }
+                    }
+                }
+                EntityKind::Campaign | EntityKind::Cluster => {
+                    // Only harmful ones: organic bursts and benign clusters carry no category.
+                    if s.category.is_none() || s.context.is_some() {
+                        continue;
+                    }
+                    if let Some(a) = s.explanation.get("accounts").and_then(|v| v.as_array()) {
+                        targets.extend(
+                            a.iter()
+                                .take(100_000)
+                                .filter_map(|v| v.as_str().map(String::from)),
+                        );
+                    }
+                }
+            }
+            for t in targets {
+                let i = self.idx(&t) as usize;
+                let a = &mut self.aggs[i];
+                a.last = a.last.max(s.at);
+                let w = if s.weight.is_nan() {
+                    0.0
+                } else {
+                    (s.weight as f64).clamp(0.0, 1.0)
+                };
+                if s.context.is_some() {
+                    a.has_context = true;
+                    a.ctx_keep *= 1.0 - w;
+                    continue;
+                }
+                match (s.entity_kind, s.detector.as_str()) {
+                    (EntityKind::Campaign, _) => {
+                        a.campaigns.insert(s.entity_id.clone());
+                    }
+                    (EntityKind::Cluster, _) => {
+                        a.clusters.insert(s.entity_id.clone());
+                    }
+                    (EntityKind::Account, "returning") => {
+                        let pred = s.explanation["predecessor"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string();
+                        if a.returning.as_ref().is_none_or(|(b, _)| w > *b) {
+                            a.returning = Some((w, pred));
+                        }
+                    }
+                    _ => {
+                        if let Some(c) = s.category {
+                            let e = a.content.entry((s.detector.clone(), c)).or_insert(0.0);
+                            *e = e.max(w);
+                        }
+                    }
+                }
+            }
+        }
+        self.seen_out = out.len();
+    }
+}
+
+/// Personalized PageRank from `seeds` over an undirected edge list, by power iteration.
+pub fn personalized_pagerank(
+    n: usize,
+    edges: &[(u32, u32)],
+    seeds: &[u32],
+    restart: f64,
+    iterations: usize,
+) -> Vec<f64> {
+    let mut rank = vec![0.0; n];
+    if seeds.is_empty() || n == 0 {
+        return rank;
+    }
+    let mut deg = vec![0u32; n];
+    for &(a, b) in edges {
+        deg[a as usize] += 1;
+        deg[b as usize] += 1;
+    }
+    let p0 = 1.0 / seeds.len() as f64;
+    for &s in seeds {
+        rank[s as usize] = p0;
+    }
+    let mut next = vec![0.0; n];
+    for _ in 0..iterations {
+        next.iter_mut().for_each(|v| *v = 0.0);
+        for &s in seeds {
+            next[s as usize] += restart * p0;
+        }
+        let mut dangling = 0.0;
+        for (i, &d) in deg.iter().enumerate() {
+            if d == 0 {
+                dangling += rank[i];
+            }
+        }
+        for &(a, b) in edges {
+            let (a, b) = (a as usize, b as usize);
+            next[b] += (1.0 - restart) * rank[a] / deg[a] as f64;
+            next[a] += (1.0 - restart) * rank[b] / deg[b] as f64;
+        }
+        // Dangling mass returns to the seeds.
+        for &s in seeds {
+            next[s as usize] += (1.0 - restart) * dangling * p0;
+        }
+        std::mem::swap(&mut rank, &mut next);
+    }
+    rank
+}
+
+impl Detector for RiskDetector {
+    fn name(&self) -> &'static str {
+        "risk"
+    }
+
+    fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>) {
+        let post = obs.post;
+        self.absorb(out, Some((&post.id, &post.account_id)));
+        let me = self.idx(&post.account_id);
+        if self.post_author.len() < 20_000_000 {
+            self.post_author.insert(h64(&post.id), me);
+        }
+        if let Some(a) = obs.account {
+            if let Some(h) = &a.handle {
+                self.handles
+                    .insert((post.platform.as_str().to_string(), h.to_lowercase()), me);
+            }
+        }
+        // Campaign and cluster membership comes from their signals (which carry the extremist
+        // judgement), not from `facts`, which also names organic bursts.
+        for b in &obs.facts.bank_matches {
+            let e = self.aggs[me as usize]
+                .content
+                .entry((format!("bank:{}", b.bank), Category::TerroristPropaganda))
+                .or_insert(0.0);
+            *e = e.max(0.8);
+        }
+        self.aggs[me as usize].last = self.aggs[me as usize].last.max(post.created_at);
+        if self.edges.len() >= self.cfg.max_edges {
+            return;
+        }
+        let plat = post.platform.as_str().to_string();
+        let mut others: Vec<u32> = Vec::new();
+        for m in post.mentions.iter().take(32) {
+            if let Some(&o) = self.handles.get(&(plat.clone(), m.to_lowercase())) {
+                others.push(o);
+            }
+        }
+        for r in [&post.repost_of, &post.quote_of, &post.reply_to]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(&o) = self.post_author.get(&h64(r)) {
+                others.push(o);
+            }
+        }
+        others.sort_unstable();
+        others.dedup();
+        for o in others {
+            if o != me {
+                self.edges.push((me, o));
+            }
+        }
+    }
+
+    fn on_enforcement(&mut self, e: &vigil_model::Enforcement, _out: &mut Vec<Signal>) {
+        if e.action == EnforcementAction::Suspend && e.post_id.is_none() {
+            let i = self.idx(&e.account_id) as usize;
+            self.aggs[i].suspended = true;
+            self.aggs[i].last = self.aggs[i].last.max(e.at);
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Signal>) {
+        self.absorb(out, None);
+        let n = self.names.len();
+        let seeds: Vec<u32> = (0..n as u32)
+            .filter(|&i| {
+                self.aggs[i as usize].suspended
+                    || self.seeds_confirmed.contains(&self.names[i as usize])
+            })
+            .collect();
+        let rank = personalized_pagerank(
+            n,
+            &self.edges,
+            &seeds,
+            self.cfg.restart,
+            self.cfg.iterations,
+        );
+        // Scale: a node holding as much rank as an average seed's restart share is "close".
+        let unit = if seeds.is_empty() {
+            1.0
+        } else {
+            self.cfg.restart / seeds.len() as f64
+        };
+        let seedset: HashSet<u32> = seeds.iter().copied().collect();
+        let mut risks = Vec::new();
+        for i in 0..n {
+            let a = &self.aggs[i];
+            let mut comps = Vec::new();
+            let mut best: Option<(f64, Category)> = None;
+            let mut note = |c: Category, w: f64| {
+                if best.is_none_or(|(b, _)| w > b) {
+                    best = Some((w, c));
+                }
+            };
+            let mut content: Vec<_> = a.content.iter().collect();
+            content.sort_by(|x, y| x.0.cmp(y.0));
+            for ((det, cat), &w) in content {
+                note(*cat, w);
+                comps.push(Component {
+                    component: format!("signal:{det}"),
+                    weight: w,
+                    detail: serde_json::json!({"category": cat}),
+                });
+            }
+            if !a.campaigns.is_empty() {
+                let w =
+                    1.0 - (1.0 - self.cfg.campaign_weight).powi(a.campaigns.len().min(8) as i32);
+                note(Category::TerroristPropaganda, w);
+                let mut ids: Vec<_> = a.campaigns.iter().take(20).cloned().collect();
+                ids.sort();
+                comps.push(Component {
+                    component: "campaign".into(),
+                    weight: w,
+                    detail: serde_json::json!({"campaigns": ids}),
+                });
+            }
+            if !a.clusters.is_empty() {
+                let w = self.cfg.coordination_weight;
+                note(Category::CoordinatedAmplification, w);
+                let mut ids: Vec<_> = a.clusters.iter().take(20).cloned().collect();
+                ids.sort();
+                comps.push(Component {
+                    component: "coordination".into(),
+                    weight: w,
+                    detail: serde_json::json!({"clusters": ids}),
+                });
+            }
+            if let Some((w, pred)) = &a.returning {
+                note(Category::BanEvasion, *w);
+                comps.push(Component {
+                    component: "returning".into(),
+                    weight: *w,
+                    detail: serde_json::json!({"predecessor": pred}),
+                });
+            }
+            if a.suspended {
+                note(Category::BanEvasion, self.cfg.suspension_weight);
+                comps.push(Component {
+                    component: "platform_suspension".into(),
+                    weight: self.cfg.suspension_weight,
+                    detail: serde_json::Value::Null,
+                });
+            }
+            if !seedset.contains(&(i as u32)) && rank[i] > 0.0 {
+                let closeness = 1.0 - (-rank[i] / unit).exp();
+                let w = (closeness * self.cfg.proximity_cap).min(self.cfg.proximity_cap);
+                if w >= 0.01 {
+                    comps.push(Component {
+                        component: "proximity".into(),
+                        weight: (w * 1000.0).round() / 1000.0,
+                        detail: serde_json::json!({"ppr": rank[i], "seeds": seeds.len()}),
+                    });
+                }
+            }
+            if comps.is_empty() {
+                continue;
+            }
+            let (raw, risk, action) = decide(&self.cfg, &comps, a.ctx_keep, a.has_context);
+            risks.push(AccountRisk {
+                account: self.names[i].clone(),
+                risk: (risk * 1000.0).round() / 1000.0,
+                raw_risk: (raw * 1000.0).round() / 1000.0,
+                context_keep: a.ctx_keep,
+                has_context: a.has_context,
+                action,
+                category: best.map(|b| b.1),
+                components: comps,
+                at: a.last,
+            });
+        }
+        for r in &risks {
+            if r.action == Action::None {
+                continue;
+            }
+            out.push(Signal {
+                entity_kind: EntityKind::Account,
+                entity_id: r.account.clone(),
+                detector: "risk".into(),
+                category: r.category.or(Some(Category::TerroristPropaganda)),
+                context: None,
+                weight: r.risk as f32,
+                source: "identity/risk".into(),
+                version: crate::VERSION.into(),
+                explanation: serde_json::to_value(r).unwrap_or_default(),
+                at: r.at,
+                shadow: false,
+            });
+        }
+        if let Ok(mut f) = self.findings.lock() {
+            f.risks = risks;
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Behaviour tests of the returning-account linker and the account risk, through the detectors.
+
+use vigil_detect::{Detector, Facts, Observation};
+use vigil_identity::risk::{decide, personalized_pagerank, Action, Component, RiskConfig};
+use vigil_identity::{detectors_with_findings, Config};
+use vigil_model::{Account, Enforcement, EnforcementAction, Platform, Post, Signal};
+
+const H: i64 = 3_600_000;
+const T0: i64 = 1_700_000_000_000;
+
+fn account(p: Platform, id: &str, handle: &str, name: &str, bio: &str, avatar: &str) -> Account {
+    let mut a = Account::new(p, id);
+    a.handle = Some(handle.into());
+    a.display_name = Some(name.into());
+    a.bio = Some(bio.into());
+    a.avatar_url = Some(avatar.into());
+    a.created_at = Some(T0);
+    a
+}
+
+fn post(a: &Account, n: u32, at: i64, text: &str, mentions: &[&str]) -> Post {
+    let mut p = Post::new(
+        a.platform.clone(),
+        &format!("{}_{n}", a.id.replace(':', "_")),
+        a.id.clone(),
+        at,
+    );
+    p.text = text.into();
+    p.mentions = mentions.iter().map(|s| s.to_string()).collect();
+    p
+}
+
+fn feed(dets: &mut [Box<dyn Detector>], a: &Account, p: &Post, out: &mut Vec<Signal>) {
+    let text = vigil_text::analyze(&p.text);
+    let mut facts = Facts::default();
+    let mut obs = Observation {
+        post: p,
+        account: Some(a),
+        text: &text,
+        facts: &mut facts,
+    };
+    for d in dets.iter_mut() {
+        d.on_post(&mut obs, out);
+    }
+}
+
+fn suspend(dets: &mut [Box<dyn Detector>], id: &str, at: i64, out: &mut Vec<Signal>) {
+    let e = Enforcement {
+        platform: Platform::Twitter,
+        account_id: id.into(),
+        post_id: None,
+        action: EnforcementAction::Suspend,
+        at,
+        reason: None,
+    };
+    for d in dets.iter_mut() {
+        d.on_enforcement(&e, out);
+    }
+}
+
+const BIO: &str = "#AllEyesOnISIS placeholder phrase alpha beta gamma https://t.me/sample_channel";
+
+#[test]
+fn a_returning_account_is_linked_and_a_namesake_is_not() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let old = account(
+        Platform::Twitter,
+        "1",
+        "sample_acct7",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a1.jpg",
+    );
+    for i in 0..5 {
+        feed(
+            &mut dets,
+            &old,
+            &post(
+                &old,
+                i,
+                T0 + i as i64 * H,
+                "placeholder text https://t.me/sample_channel",
+                &["hub_one", "hub_two"],
+            ),
+            &mut out,
+        );
+    }
+    suspend(&mut dets, &old.id, T0 + 10 * H, &mut out);
+    // Same stem, same bio with a small change, same avatar, same network.
+    let mut new = account(
+        Platform::Twitter,
+        "2",
+        "sample_acct8",
+        "Sample Acct",
+        &BIO.replace("gamma", "gamma delta"),
+        "https://pbs.example/a1.jpg",
+    );
+    new.created_at = Some(T0 + 12 * H);
+    // A benign namesake: similar handle, unrelated bio, avatar and network.
+    let mut namesake = account(
+        Platform::Twitter,
+        "3",
+        "sampleacct",
+        "Sample Acct",
+        "football and coffee in the morning",
+        "https://pbs.example/zz.jpg",
+    );
+    namesake.created_at = Some(T0 + 12 * H);
+    for i in 0..3 {
+        feed(
+            &mut dets,
+            &namesake,
+            &post(
+                &namesake,
+                i,
+                T0 + 13 * H + i as i64,
+                "match day today",
+                &["club_fc"],
+            ),
+            &mut out,
+        );
+    }
+    feed(
+        &mut dets,
+        &new,
+        &post(&new, 0, T0 + 13 * H, "placeholder text", &["hub_one"]),
+        &mut out,
+    );
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let returning: Vec<&Signal> = out.iter().filter(|s| s.detector == "returning").collect();
+    assert_eq!(returning.len(), 1, "{returning:?}");
+    assert_eq!(returning[0].entity_id, new.id);
+    assert_eq!(returning[0].explanation["predecessor"], old.id.as_str());
+    assert_eq!(returning[0].explanation["posts_seen"], 1);
+    let feats: Vec<&str> = returning[0].explanation["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["feature"].as_str().unwrap())
+        .collect();
+    assert!(
+        feats.contains(&"handle") && feats.contains(&"bio") && feats.contains(&"avatar"),
+        "{feats:?}"
+    );
+    let f = findings.lock().unwrap();
+    assert_eq!(f.links.len(), 1);
+    // Risk: the returning account is reviewed, the namesake is not; a suspension alone is
+    // in the breakdown but opens nothing (platforms suspend benign accounts too).
+    let risky: Vec<&str> = out
+        .iter()
+        .filter(|s| s.detector == "risk")
+        .map(|s| s.entity_id.as_str())
+        .collect();
+    assert!(risky.contains(&new.id.as_str()), "{risky:?}");
+    assert!(!risky.contains(&namesake.id.as_str()));
+    let old_risk = f.risks.iter().find(|r| r.account == old.id).unwrap();
+    assert!(old_risk
+        .components
+        .iter()
+        .any(|c| c.component == "platform_suspension"));
+    assert!(
+        f.risks.iter().all(|r| r.action != Action::AutoAction),
+        "auto is off by default"
+    );
+}
+
+#[test]
+fn an_account_created_before_the_suspension_is_not_its_return() {
+    let (mut dets, _) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let old = account(
+        Platform::Twitter,
+        "1",
+        "sample_acct7",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a1.jpg",
+    );
+    let mut twin = account(
+        Platform::Twitter,
+        "2",
+        "sample_acct8",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a1.jpg",
+    );
+    twin.created_at = Some(T0);
+    feed(&mut dets, &old, &post(&old, 0, T0, "x", &[]), &mut out);
+    suspend(&mut dets, &old.id, T0 + 100 * H, &mut out);
+    feed(
+        &mut dets,
+        &twin,
+        &post(&twin, 0, T0 + 101 * H, "x", &[]),
+        &mut out,
+    );
+    assert!(out.iter().all(|s| s.detector != "returning"));
+}
+
+#[test]
+fn hostile_profiles_do_not_panic() {
+    let (mut dets, _) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let huge = "ᅟ\u{202e}0_1".repeat(200_000);
+    let a = account(Platform::Vk, "1", &huge, &huge, &huge, &huge);
+    feed(&mut dets, &a, &post(&a, 0, T0, &huge, &[&huge]), &mut out);
+    suspend(&mut dets, &a.id, T0 + H, &mut out);
+    let mut b = account(Platform::Vk, "2", &huge, &huge, &huge, &huge);
+    b.created_at = Some(T0 + 2 * H);
+    feed(&mut dets, &b, &post(&b, 0, T0 + 3 * H, "", &[]), &mut out);
+    let e = account(Platform::Vk, "3", "", "", "", "");
+    feed(&mut dets, &e, &post(&e, 0, i64::MIN / 2, "", &[]), &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+}
+
+#[test]
+fn context_accounts_never_reach_auto_action() {
+    let cfg = RiskConfig {
+        auto_enabled: true,
+        ..Default::default()
+    };
+    let strong: Vec<Component> = (0..10)
+        .map(|i| Component {
+            component: format!("c{i}"),
+            weight: 0.99,
+            detail: serde_json::Value::Null,
+        })
+        .collect();
+    let (_, r, a) = decide(&cfg, &strong, 1.0, false);
+    assert!(r >= cfg.auto_threshold && a == Action::AutoAction);
+    // Even with a context weight of zero (keep = 1), context caps the action at review.
+    for keep in [1.0, 0.9, 0.5, 0.0] {
+        let (_, r, a) = decide(&cfg, &strong, keep, true);
+        assert!(r < cfg.auto_threshold, "{r}");
+        assert_ne!(a, Action::AutoAction);
+    }
+    let (_, _, a) = decide(&RiskConfig::default(), &strong, 1.0, false);
+    assert_eq!(a, Action::Review, "auto is off by default");
+}
+
+#[test]
+fn proximity_follows_the_graph_from_the_seeds() {
+    // 0 - 1 - 2 - 3, and 4 - 5 apart.
+    let r = personalized_pagerank(6, &[(0, 1), (1, 2), (2, 3), (4, 5)], &[0], 0.15, 30);
+    assert!(r[1] > r[2] && r[2] > r[3] && r[3] > 0.0);
+    assert_eq!(r[4], 0.0);
+    assert_eq!(r[5], 0.0);
+    let total: f64 = r.iter().sum();
+    assert!((total - 1.0).abs() < 1e-6, "{total}");
+}
