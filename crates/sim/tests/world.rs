@@ -329,7 +329,7 @@ fn every_file_is_valid_platform_native_json_and_truth_matches_it() {
                     assert!(s(m, "from_id").starts_with("channel"));
                     assert!(m["text"].is_string() || m["text"].is_array());
                     arr(m, "text_entities");
-                    post_ids.insert(format!("telegram:channel{chat}_{}", n(m, "id")));
+                    post_ids.insert(format!("telegram:channel{chat}/{}", n(m, "id")));
                 }
             }
         } else if name == "enforcement.jsonl" {
