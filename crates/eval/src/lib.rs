@@ -291,11 +291,16 @@ pub fn evaluate_media<S: Store + ?Sized>(
     Ok(MediaMetrics {
         precision,
         recall: p.recall,
+    })
+}
+
 /// Returning accounts: a detected link is a `returning` signal on the new account whose
 /// explanation names the predecessor; it is right when truth holds that (new → predecessor)
 /// pair. Recall counts the truth pairs whose new account the store holds. Posts-to-link is the
 /// number of the new account's posts at or before the signal's time.
 pub fn returning_metrics<S: Store>(
+    store: &S,
+    truth: &Truth,
 ) -> Result<ReturningMetrics, StoreError> {
     let pairs: HashSet<(&str, &str)> = truth
         .returning
@@ -303,17 +308,26 @@ pub fn returning_metrics<S: Store>(
         .map(|r| (r.new.as_str(), r.predecessor.as_str()))
         .collect();
     let mut detected: Vec<(String, String, i64)> = Vec::new();
+    store.for_each_signal(&mut |s| {
         if s.detector == "returning" && s.entity_kind == EntityKind::Account && !s.shadow {
             if let Some(p) = s.explanation.get("predecessor").and_then(|v| v.as_str()) {
                 detected.push((s.entity_id.clone(), p.to_string(), s.at));
+            }
+        }
+        true
+    })?;
     let tp_links = detected
         .iter()
         .filter(|(n, p, _)| pairs.contains(&(n.as_str(), p.as_str())))
         .count() as u64;
+    let mut positives = 0u64;
     let mut found = 0u64;
     let mut posts_to_link = Vec::new();
     for r in &truth.returning {
         if store.account(&r.new)?.is_none() {
+            continue;
+        }
+        positives += 1;
         if let Some((_, _, at)) = detected
             .iter()
             .find(|(n, p, _)| n == &r.new && p == &r.predecessor)
@@ -321,12 +335,16 @@ pub fn returning_metrics<S: Store>(
             found += 1;
             let n = store
                 .posts_by_account(&r.new, 100_000)?
+                .iter()
                 .filter(|p| p.created_at <= *at)
                 .count();
             posts_to_link.push(n as f64);
+        }
+    }
     let precision = (!detected.is_empty()).then(|| tp_links as f64 / detected.len() as f64);
     let recall = (positives > 0).then(|| found as f64 / positives as f64);
     Ok(ReturningMetrics {
+        precision,
         recall,
         median_posts_to_link: median(posts_to_link),
     })
