@@ -21,4 +21,4 @@ if [ -f .ci/pip-packages ] && grep -qv '^\s*\(#\|$\)' .ci/pip-packages; then
   python3 -m pip install -q --disable-pip-version-check -r .ci/pip-packages
 fi
 
-cargo test --workspace --release "$@"
+cargo test --workspace --release --no-fail-fast "$@"
