@@ -133,5 +133,6 @@ pub fn run(a: Args) -> Result<Outcome> {
         webhook_secret: None,
         ingest_queue: 4,
         timeout: 30,
+        secure_cookies: false,
     })
 }
