@@ -1,6 +1,7 @@
 //! One module per `vigil` subcommand.
 
 pub mod audit;
+pub mod bench;
 pub mod cases;
 pub mod eval;
 pub mod evidence;
