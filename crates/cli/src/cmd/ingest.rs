@@ -26,6 +26,9 @@ pub struct Args {
     /// Keep reading a growing file or directory (poll-based; handles truncation and rotation)
     #[arg(long)]
     pub follow: bool,
+    /// Also run the engine's probe detectors (tests and benchmarks)
+    #[arg(long, hide = true)]
+    pub probes: bool,
     /// With --follow: stop after this many seconds without new data (default: never)
     #[arg(long, value_name = "SECONDS")]
     pub idle_exit: Option<f64>,
@@ -129,11 +132,14 @@ pub fn run(a: Args) -> Result<Outcome> {
             }
         }
     }
-    let detectors = if a.no_detect {
+    let mut detectors = if a.no_detect {
         Vec::new()
     } else {
         crate::detectors::all()
     };
+    if a.probes && !a.no_detect {
+        detectors.extend(vigil_engine::probe::probes());
+    }
     let summary = vigil_engine::run(&config, sources, detectors, &mut store);
     drop(config);
     let summary = summary.map_err(|e| anyhow!(e))?;
