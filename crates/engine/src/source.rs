@@ -29,7 +29,8 @@ pub enum Source {
     /// hangs up. A quiet stream releases what its reorder buffer holds after `idle`.
     Records {
         name: String,
-        rx: std::sync::mpsc::Receiver<Vec<vigil_store::Sourced>>,
+        /// Shared so that a live service can restart a failed run on the same queue.
+        rx: Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Vec<vigil_store::Sourced>>>>,
         idle: std::time::Duration,
     },
 }
@@ -338,10 +339,14 @@ fn done_err(name: String, e: String) -> ReaderDone {
 /// A [`Source::Records`] stream: no parsing, the same ordering and shipping.
 fn read_records(
     a: ReaderArgs<'_>,
-    rx: std::sync::mpsc::Receiver<Vec<vigil_store::Sourced>>,
+    rx: Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Vec<vigil_store::Sourced>>>>,
     idle: std::time::Duration,
     tx: SyncSender<Vec<Item>>,
 ) -> ReaderDone {
+    let rx = match rx.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
     let mut sink = ReaderSink {
         input: a.input,
         reorder: Reorder::with_cap(a.lateness_ms, a.max_held),
@@ -379,6 +384,14 @@ fn read_records(
                         },
                     );
                 }
+                // A live batch is ordered within itself and released whole: holding records
+                // for later batches would hide them from backpressure. Older records in a later
+                // batch are late.
+                let t = sink.last_time;
+                for (rec, line) in std::mem::take(&mut sink.accounts) {
+                    sink.stage(rec, line, t);
+                }
+                sink.reorder.flush(&mut sink.out);
                 sink.ship(true);
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {

@@ -57,17 +57,29 @@ impl IngestWriter {
             .spawn(move || {
                 let config = vigil_engine::Config {
                     lateness_ms: 0,
+                    workers: 1,
+                    queue: 1,
                     commit_interval: std::time::Duration::from_millis(100),
                     sync_every: Some(std::time::Duration::from_secs(5)),
                     ..Default::default()
                 };
-                let source = vigil_engine::Source::Records {
-                    name: "api:ingest".into(),
-                    rx: erx,
-                    idle: std::time::Duration::from_millis(100),
-                };
-                if let Err(e) = vigil_engine::run(&config, vec![source], detectors, &mut store) {
-                    tracing::error!(error = %e, "ingest engine stopped");
+                let rx = Arc::new(std::sync::Mutex::new(erx));
+                let mut detectors = Some(detectors);
+                loop {
+                    let source = vigil_engine::Source::Records {
+                        name: "api:ingest".into(),
+                        rx: rx.clone(),
+                        idle: std::time::Duration::from_millis(100),
+                    };
+                    // Detector state does not survive a failed run; a restart starts afresh.
+                    let dets = detectors.take().unwrap_or_default();
+                    match vigil_engine::run(&config, vec![source], dets, &mut store) {
+                        Ok(_) => break, // the queue closed: the server is shutting down
+                        Err(e) => {
+                            eprintln!("vigil-server: ingest engine failed, restarting: {e}");
+                            std::thread::sleep(std::time::Duration::from_secs(1));
+                        }
+                    }
                 }
             })
             .expect("spawning the ingest engine");
