@@ -64,6 +64,9 @@ pub struct Burst {
     recent: HashMap<String, VecDeque<(i64, String)>>,
     fired: HashMap<String, i64>,
     suspended: std::collections::HashSet<String>,
+    /// Key count that triggers forgetting idle keys; doubles when most keys are live, so the
+    /// sweep costs O(1) per post amortized.
+    sweep_at: usize,
 }
 
 impl Burst {
@@ -74,6 +77,7 @@ impl Burst {
             recent: HashMap::new(),
             fired: HashMap::new(),
             suspended: Default::default(),
+            sweep_at: 1 << 16,
         }
     }
 }
@@ -128,10 +132,11 @@ impl Detector for Burst {
             }
         }
         // Bound the number of keys: forget keys idle for a window (deterministic in event time).
-        if self.recent.len() > 1 << 16 {
+        if self.recent.len() > self.sweep_at {
             let cut = p.created_at - self.window_ms;
             self.recent
                 .retain(|_, q| q.back().is_some_and(|(t, _)| *t >= cut));
+            self.sweep_at = (2 * self.recent.len()).max(1 << 16);
         }
     }
 
