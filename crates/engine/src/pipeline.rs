@@ -292,7 +292,7 @@ impl Emit<'_> {
         self.chunk.items.push(item);
         self.seq += 1;
         if let Some((rate, t0)) = self.rate {
-            if self.seq % 64 == 0 {
+            if self.seq.is_multiple_of(64) {
                 let due = t0 + std::time::Duration::from_secs_f64(self.seq as f64 / rate);
                 let now = Instant::now();
                 if due > now {
