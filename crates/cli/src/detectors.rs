@@ -72,3 +72,9 @@ pub fn names() -> Vec<&'static str> {
     v.extend(Registry::with_banks(None).names());
     v
 }
+
+/// Every detector for a long-running server (the HTTP ingest endpoint): hash banks are loaded
+/// from the server's database by the caller when it has one; these need no stored state.
+pub fn all() -> Vec<Box<dyn Detector>> {
+    Registry::with_banks(None).detectors
+}

@@ -20,7 +20,7 @@ pub enum FormatArg {
 }
 
 impl FormatArg {
-    fn fixed(self) -> Option<Format> {
+    pub fn fixed(self) -> Option<Format> {
         match self {
             FormatArg::Auto => None,
             FormatArg::Native => Some(Format::Native),

@@ -15,6 +15,34 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log line format on stderr; the level comes from RUST_LOG (default: warn)
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Structured logs with `tracing`: `RUST_LOG` as `target=level,...` or a bare level.
+fn init_logs(format: LogFormat) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter: tracing_subscriber::filter::Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing_subscriber::filter::LevelFilter::WARN)
+        });
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let r = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Json => r.with(fmt.json()).try_init(),
+        LogFormat::Text => r.with(fmt.with_ansi(false)).try_init(),
+    };
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,6 +91,8 @@ enum Command {
     Identity(cmd::identity::Args),
     /// Show an account's risk, its breakdown, links and cross-platform identities
     Account(cmd::account::Args),
+    /// Run the end-to-end benchmark of the streaming engine on a simulated world
+    Bench(cmd::bench::Args),
 }
 
 /// Exit codes: 0 success, 1 failure, 2 usage error, 3 finished but records were quarantined.
@@ -73,6 +103,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logs(cli.log_format);
     let r = match cli.command {
         Command::Ingest(a) => cmd::ingest::run(a),
         Command::Scan(a) => cmd::scan::run(a),
@@ -93,6 +124,7 @@ fn main() -> ExitCode {
         Command::Match(a) => cmd::matching::run(a),
         Command::Identity(a) => cmd::identity::run(a),
         Command::Account(a) => cmd::account::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     match r {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -17,7 +17,7 @@ mod twitter;
 mod vk;
 
 pub use detect::{detect, detect_path};
-pub use emit::{Emitter, RecentIds};
+pub use emit::{Emitter, RecentIds, Seen};
 pub use extract::{extract_hashtags, extract_mentions, extract_urls};
 pub use hash::fx64;
 

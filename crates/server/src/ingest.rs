@@ -17,26 +17,72 @@ use vigil_ingest::{Emitter, Format, Limits, Place, Sink};
 use vigil_model::Record;
 use vigil_store::{Sourced, Store};
 
-/// The writer thread that owns the ingest connection, fed through a bounded queue.
+/// The ingest stage behind the endpoint: a bounded queue (its fullness answers 429) feeding
+/// the streaming engine (`vigil-engine`), which runs the detectors, writes records, signals
+/// and checkpoints, and syncs cases, exactly as `vigil ingest` does.
 #[derive(Clone)]
 pub struct IngestWriter {
     tx: mpsc::Sender<Vec<Sourced>>,
 }
 
 impl IngestWriter {
-    /// Start a writer over `store` with room for `queue` batches.
-    pub fn spawn<S: Store + 'static>(mut store: S, queue: usize) -> IngestWriter {
+    /// Start the engine over `store` with no detectors, with room for `queue` batches.
+    pub fn spawn<S: Store + vigil_cases::CaseStore + 'static>(
+        store: S,
+        queue: usize,
+    ) -> IngestWriter {
+        Self::spawn_engine(store, queue, Vec::new())
+    }
+
+    /// Start the engine over `store` with `detectors` (the CLI passes its registry).
+    pub fn spawn_engine<S: Store + vigil_cases::CaseStore + 'static>(
+        mut store: S,
+        queue: usize,
+        detectors: Vec<Box<dyn vigil_detect::Detector>>,
+    ) -> IngestWriter {
         let (tx, mut rx) = mpsc::channel::<Vec<Sourced>>(queue.max(1));
+        let (etx, erx) = std::sync::mpsc::sync_channel::<Vec<Sourced>>(1);
         std::thread::Builder::new()
-            .name("vigil-ingest-writer".into())
+            .name("vigil-ingest-queue".into())
             .spawn(move || {
                 while let Some(batch) = rx.blocking_recv() {
-                    if let Err(e) = store.write_batch(&batch) {
-                        eprintln!("vigil-server: ingest write failed: {e}");
+                    if etx.send(batch).is_err() {
+                        break;
                     }
                 }
             })
-            .expect("spawning the ingest writer");
+            .expect("spawning the ingest queue");
+        std::thread::Builder::new()
+            .name("vigil-ingest-engine".into())
+            .spawn(move || {
+                let config = vigil_engine::Config {
+                    lateness_ms: 0,
+                    workers: 1,
+                    queue: 1,
+                    commit_interval: std::time::Duration::from_millis(100),
+                    sync_every: Some(std::time::Duration::from_secs(5)),
+                    ..Default::default()
+                };
+                let rx = Arc::new(std::sync::Mutex::new(erx));
+                let mut detectors = Some(detectors);
+                loop {
+                    let source = vigil_engine::Source::Records {
+                        name: "api:ingest".into(),
+                        rx: rx.clone(),
+                        idle: std::time::Duration::from_millis(100),
+                    };
+                    // Detector state does not survive a failed run; a restart starts afresh.
+                    let dets = detectors.take().unwrap_or_default();
+                    match vigil_engine::run(&config, vec![source], dets, &mut store) {
+                        Ok(_) => break, // the queue closed: the server is shutting down
+                        Err(e) => {
+                            eprintln!("vigil-server: ingest engine failed, restarting: {e}");
+                            std::thread::sleep(std::time::Duration::from_secs(1));
+                        }
+                    }
+                }
+            })
+            .expect("spawning the ingest engine");
         IngestWriter { tx }
     }
 }

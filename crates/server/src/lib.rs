@@ -85,8 +85,19 @@ impl AppState {
         cases: Config,
         cfg: ServerConfig,
     ) -> Result<AppState, vigil_store::StoreError> {
+        Self::open_with_detectors(db, cases, cfg, Vec::new())
+    }
+
+    /// As [`AppState::open`], with the ingest engine running `detectors`.
+    pub fn open_with_detectors(
+        db: &Path,
+        cases: Config,
+        cfg: ServerConfig,
+        detectors: Vec<Box<dyn vigil_detect::Detector>>,
+    ) -> Result<AppState, vigil_store::StoreError> {
         let svc = Service::new(SqliteStore::open(db)?, cases);
-        let writer = IngestWriter::spawn(SqliteStore::open(db)?, cfg.ingest_queue);
+        let writer =
+            IngestWriter::spawn_engine(SqliteStore::open(db)?, cfg.ingest_queue, detectors);
         Ok(AppState::new(svc, cfg, Some(writer)))
     }
 
@@ -361,6 +372,8 @@ pub fn app(state: AppState) -> Router {
         state.clone(),
         authorize,
     ))
+    // Prometheus scrapes without a token: counts and gauges only, no content or ids.
+    .route("/metrics", axum::routing::get(metrics))
     .fallback(|| async { AppError::not_found("no such route") })
     .method_not_allowed_fallback(|| async {
         AppError::new(
@@ -375,6 +388,18 @@ pub fn app(state: AppState) -> Router {
         time_limit,
     ))
     .with_state(state)
+}
+
+/// `GET /metrics`: the engine's counters in the Prometheus text format.
+async fn metrics() -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        vigil_engine::metrics().render(),
+    )
+        .into_response()
 }
 
 /// Bind `listener` and serve until `shutdown` resolves.

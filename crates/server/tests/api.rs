@@ -609,7 +609,8 @@ async fn ingest_backpressure_answers_429_with_retry_after() {
     lock.connection().execute_batch("BEGIN IMMEDIATE").unwrap();
     let tok = w.token(Role::Admin).to_string();
     let mut saw_429 = false;
-    for _ in 0..5 {
+    // The queue feeds the streaming engine, whose own bounded stages hold a few batches more.
+    for _ in 0..40 {
         let (s, h, v) = w
             .call(
                 "POST",

@@ -71,6 +71,20 @@ pub struct Sourced {
     pub line: u64,
 }
 
+/// Where an engine stream stands. Written in the same transaction as the batch it covers
+/// ([`Store::commit_stream`]), so a crash never separates the two.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// Key of the input set (the engine derives it from the inputs' names).
+    pub stream: String,
+    /// How many records of the merged, event-time-ordered stream are committed.
+    pub merged: u64,
+    /// The stream ended and everything after it (detector flush, cases) is committed.
+    pub done: bool,
+    /// Engine-defined progress detail (per-input counts, lateness, …).
+    pub state: serde_json::Value,
+}
+
 /// The storage seam. Detectors and the CLI program against this; backends implement it.
 pub trait Store: Send {
     /// Write a batch in one transaction. Idempotent: writing the same records again changes nothing.
@@ -133,4 +147,14 @@ pub trait Store: Send {
         &self,
         f: &mut dyn FnMut(AccountRiskRecord) -> bool,
     ) -> Result<(), StoreError>;
+    /// Write records, signals and the stream's checkpoint in one transaction: after a crash
+    /// either all three are there or none is. Returns what the records and the signals changed.
+    fn commit_stream(
+        &mut self,
+        records: &[Sourced],
+        signals: &[Signal],
+        checkpoint: &Checkpoint,
+    ) -> Result<(WriteStats, WriteStats), StoreError>;
+    /// The last committed checkpoint of a stream.
+    fn checkpoint(&self, stream: &str) -> Result<Option<Checkpoint>, StoreError>;
 }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_console",
         include_str!("../migrations/0010_console.sql"),
     ),
+    ("0011_engine", include_str!("../migrations/0011_engine.sql")),
 ];
 
 mod campaigns;
@@ -142,43 +143,7 @@ fn kind_str<T: serde::Serialize>(v: &T) -> String {
 impl Store for SqliteStore {
     fn write_batch(&mut self, batch: &[Sourced]) -> Result<WriteStats, StoreError> {
         let tx = self.conn.transaction()?;
-        let mut st = WriteStats::default();
-        let mut last: Option<(&std::sync::Arc<str>, i64)> = None;
-        for s in batch {
-            let source_id = match last {
-                Some((name, id)) if std::sync::Arc::ptr_eq(name, &s.source) => id,
-                _ => {
-                    let id = match self.sources.get(&s.source) {
-                        Some(id) => *id,
-                        None => {
-                            tx.execute(
-                                "INSERT OR IGNORE INTO sources (name) VALUES (?1)",
-                                [&*s.source],
-                            )?;
-                            let id: i64 = tx.query_row(
-                                "SELECT id FROM sources WHERE name = ?1",
-                                [&*s.source],
-                                |r| r.get(0),
-                            )?;
-                            self.sources.insert(s.source.clone(), id);
-                            id
-                        }
-                    };
-                    last = Some((&s.source, id));
-                    id
-                }
-            };
-            let changed = match &s.record {
-                Record::Post(p) => write_post(&tx, p, source_id, s.line)?,
-                Record::Account(a) => write_account(&tx, a)?,
-                Record::Enforcement(e) => write_enforcement(&tx, e)?,
-            };
-            match changed {
-                Change::Inserted => st.inserted += 1,
-                Change::Updated => st.updated += 1,
-                Change::Unchanged => st.unchanged += 1,
-            }
-        }
+        let st = write_records(&tx, &mut self.sources, batch)?;
         tx.commit()?;
         Ok(st)
     }
@@ -325,42 +290,7 @@ impl Store for SqliteStore {
 
     fn write_signals(&mut self, signals: &[Signal]) -> Result<WriteStats, StoreError> {
         let tx = self.conn.transaction()?;
-        let mut st = WriteStats::default();
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO signals (key, entity_kind, entity_id, detector, category, context, weight, source, version, \
-                 explanation, at, shadow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-                 ON CONFLICT (key) DO UPDATE SET category = excluded.category, context = excluded.context, \
-                 weight = excluded.weight, version = excluded.version, explanation = excluded.explanation, \
-                 at = excluded.at, shadow = excluded.shadow \
-                 WHERE (signals.weight, signals.version, signals.explanation, signals.shadow, signals.category, signals.context) \
-                 IS NOT (excluded.weight, excluded.version, excluded.explanation, excluded.shadow, excluded.category, excluded.context)",
-            )?;
-            let mut exists = tx.prepare_cached("SELECT 1 FROM signals WHERE key = ?1")?;
-            for s in signals {
-                let key = s.key();
-                let existed = exists.exists([&key])?;
-                let n = ins.execute(params![
-                    key,
-                    s.entity_kind.as_str(),
-                    s.entity_id,
-                    s.detector,
-                    s.category.map(|c| c.as_str()),
-                    s.context.map(|c| c.as_str()),
-                    s.weight as f64,
-                    s.source,
-                    s.version,
-                    s.explanation.to_string(),
-                    s.at,
-                    s.shadow
-                ])?;
-                match (existed, n) {
-                    (false, _) => st.inserted += 1,
-                    (true, 0) => st.unchanged += 1,
-                    (true, _) => st.updated += 1,
-                }
-            }
-        }
+        let st = write_signals_tx(&tx, signals)?;
         tx.commit()?;
         Ok(st)
     }
@@ -439,6 +369,50 @@ impl Store for SqliteStore {
         f: &mut dyn FnMut(crate::AccountRiskRecord) -> bool,
     ) -> Result<(), StoreError> {
         self.for_each_account_risk_impl(f)
+    }
+
+    fn commit_stream(
+        &mut self,
+        records: &[Sourced],
+        signals: &[Signal],
+        checkpoint: &crate::Checkpoint,
+    ) -> Result<(WriteStats, WriteStats), StoreError> {
+        let tx = self.conn.transaction()?;
+        let r = write_records(&tx, &mut self.sources, records)?;
+        let s = write_signals_tx(&tx, signals)?;
+        tx.prepare_cached(
+            "INSERT INTO checkpoints (stream, merged, done, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (stream) DO UPDATE SET merged = excluded.merged, done = excluded.done, \
+             state = excluded.state, updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            checkpoint.stream,
+            checkpoint.merged.min(i64::MAX as u64) as i64,
+            checkpoint.done,
+            checkpoint.state.to_string(),
+            now_ms()
+        ])?;
+        tx.commit()?;
+        Ok((r, s))
+    }
+
+    fn checkpoint(&self, stream: &str) -> Result<Option<crate::Checkpoint>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT merged, done, state FROM checkpoints WHERE stream = ?1")?;
+        let mut rows = q.query([stream])?;
+        Ok(match rows.next()? {
+            Some(r) => {
+                let state: String = r.get(2)?;
+                Some(crate::Checkpoint {
+                    stream: stream.to_string(),
+                    merged: r.get::<_, i64>(0)?.max(0) as u64,
+                    done: r.get(1)?,
+                    state: serde_json::from_str(&state).unwrap_or(serde_json::Value::Null),
+                })
+            }
+            None => None,
+        })
     }
 
     fn finish_run(&mut self, run: i64, stats: &serde_json::Value) -> Result<(), StoreError> {
@@ -727,6 +701,96 @@ fn write_enforcement(
     })
 }
 
+/// Write records inside an open transaction (shared by `write_batch` and the engine's commit).
+pub(crate) fn write_records(
+    tx: &rusqlite::Transaction<'_>,
+    sources: &mut std::collections::HashMap<std::sync::Arc<str>, i64>,
+    batch: &[Sourced],
+) -> Result<WriteStats, StoreError> {
+    let mut st = WriteStats::default();
+    let mut last: Option<(&std::sync::Arc<str>, i64)> = None;
+    for s in batch {
+        let source_id = match last {
+            Some((name, id)) if std::sync::Arc::ptr_eq(name, &s.source) => id,
+            _ => {
+                let id = match sources.get(&s.source) {
+                    Some(id) => *id,
+                    None => {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO sources (name) VALUES (?1)",
+                            [&*s.source],
+                        )?;
+                        let id: i64 = tx.query_row(
+                            "SELECT id FROM sources WHERE name = ?1",
+                            [&*s.source],
+                            |r| r.get(0),
+                        )?;
+                        sources.insert(s.source.clone(), id);
+                        id
+                    }
+                };
+                last = Some((&s.source, id));
+                id
+            }
+        };
+        let changed = match &s.record {
+            Record::Post(p) => write_post(&tx, p, source_id, s.line)?,
+            Record::Account(a) => write_account(&tx, a)?,
+            Record::Enforcement(e) => write_enforcement(&tx, e)?,
+        };
+        match changed {
+            Change::Inserted => st.inserted += 1,
+            Change::Updated => st.updated += 1,
+            Change::Unchanged => st.unchanged += 1,
+        }
+    }
+    Ok(st)
+}
+
+/// Write signals inside an open transaction.
+pub(crate) fn write_signals_tx(
+    tx: &rusqlite::Transaction<'_>,
+    signals: &[Signal],
+) -> Result<WriteStats, StoreError> {
+    let mut st = WriteStats::default();
+    {
+        let mut ins = tx.prepare_cached(
+                "INSERT INTO signals (key, entity_kind, entity_id, detector, category, context, weight, source, version, \
+                 explanation, at, shadow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                 ON CONFLICT (key) DO UPDATE SET category = excluded.category, context = excluded.context, \
+                 weight = excluded.weight, version = excluded.version, explanation = excluded.explanation, \
+                 at = excluded.at, shadow = excluded.shadow \
+                 WHERE (signals.weight, signals.version, signals.explanation, signals.shadow, signals.category, signals.context) \
+                 IS NOT (excluded.weight, excluded.version, excluded.explanation, excluded.shadow, excluded.category, excluded.context)",
+            )?;
+        let mut exists = tx.prepare_cached("SELECT 1 FROM signals WHERE key = ?1")?;
+        for s in signals {
+            let key = s.key();
+            let existed = exists.exists([&key])?;
+            let n = ins.execute(params![
+                key,
+                s.entity_kind.as_str(),
+                s.entity_id,
+                s.detector,
+                s.category.map(|c| c.as_str()),
+                s.context.map(|c| c.as_str()),
+                s.weight as f64,
+                s.source,
+                s.version,
+                s.explanation.to_string(),
+                s.at,
+                s.shadow
+            ])?;
+            match (existed, n) {
+                (false, _) => st.inserted += 1,
+                (true, 0) => st.unchanged += 1,
+                (true, _) => st.updated += 1,
+            }
+        }
+    }
+    Ok(st)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -808,6 +872,29 @@ mod tests {
             s.signals_for(EntityKind::Post, "twitter:1").unwrap(),
             vec![changed]
         );
+    }
+
+    #[test]
+    fn a_stream_commit_writes_records_signals_and_checkpoint_together() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        assert_eq!(s.checkpoint("k").unwrap(), None);
+        let cp = crate::Checkpoint {
+            stream: "k".into(),
+            merged: 2,
+            done: false,
+            state: serde_json::json!({"inputs": 1}),
+        };
+        let (r, sg) = s.commit_stream(&sample(), &[], &cp).unwrap();
+        assert_eq!((r.inserted, sg.inserted), (2, 0));
+        assert_eq!(s.checkpoint("k").unwrap(), Some(cp.clone()));
+        let cp2 = crate::Checkpoint {
+            merged: 4,
+            done: true,
+            ..cp
+        };
+        let (r, _) = s.commit_stream(&sample(), &[], &cp2).unwrap();
+        assert_eq!(r.unchanged, 2);
+        assert_eq!(s.checkpoint("k").unwrap(), Some(cp2));
     }
 
     #[test]

@@ -88,8 +88,16 @@ pub fn run(a: Args) -> Result<Outcome> {
             json: false,
         },
         db: DbArgs { db: db.clone() },
-        batch: 8192,
+        engine: crate::cmd::ingest::EngineArgs {
+            batch: 16384,
+            workers: 0,
+            lateness_ms: 60_000,
+            no_checkpoint: false,
+        },
         no_detect: false,
+        follow: false,
+        probes: false,
+        idle_exit: None,
     })?;
     if matches!(outcome, Outcome::Quarantined) {
         eprintln!(

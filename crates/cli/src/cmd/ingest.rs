@@ -1,12 +1,15 @@
-//! `vigil ingest`: read platform data into the store, parsing on one thread and writing
-//! batched transactions on another.
+//! `vigil ingest`: read platform data into the store through the streaming engine (parse,
+//! event-time merge, text stage, every detector, cases), resuming an interrupted run of the
+//! same inputs from its checkpoint.
 
-use crate::input::{self, ReadArgs, RunSummary};
+use crate::input::{self, InputSummary, ReadArgs, RunSummary};
 use crate::quarantine::Quarantine;
-use crate::{DbArgs, Outcome};
+use crate::{DbArgs, Outcome, UsageError};
 use anyhow::{anyhow, Context, Result};
-use std::sync::mpsc;
-use vigil_store::{Sourced, SqliteStore, Store, WriteStats};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use vigil_engine::{Config, Follow, Source};
+use vigil_store::{SqliteStore, Store, WriteStats};
 
 /// Read platform data into the store
 #[derive(clap::Args, Debug)]
@@ -15,25 +18,91 @@ pub struct Args {
     pub read: ReadArgs,
     #[command(flatten)]
     pub db: DbArgs,
-    /// Records per transaction
-    #[arg(long, default_value_t = 8192)]
-    pub batch: usize,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Store only; do not run the detectors
     #[arg(long)]
     pub no_detect: bool,
+    /// Keep reading a growing file or directory (poll-based; handles truncation and rotation)
+    #[arg(long)]
+    pub follow: bool,
+    /// Also run the engine's probe detectors (tests and benchmarks)
+    #[arg(long, hide = true)]
+    pub probes: bool,
+    /// With --follow: stop after this many seconds without new data (default: never)
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_exit: Option<f64>,
+}
+
+/// Engine settings shared by `ingest` and `bench`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Records per store transaction
+    #[arg(long, default_value_t = 16384)]
+    pub batch: usize,
+    /// Text-stage threads (0: one per core)
+    #[arg(long, default_value_t = 0)]
+    pub workers: usize,
+    /// How late (event time, ms) a record may arrive in its input and still be put in order
+    #[arg(long, default_value_t = 60_000)]
+    pub lateness_ms: i64,
+    /// Do not write checkpoints or resume an interrupted run
+    #[arg(long)]
+    pub no_checkpoint: bool,
+}
+
+impl EngineArgs {
+    pub fn config(&self, read: &ReadArgs) -> Config {
+        Config {
+            workers: self.workers,
+            lateness_ms: self.lateness_ms.max(0),
+            commit_records: self.batch.max(1),
+            limits: read.limits(),
+            format: read.format.fixed(),
+            checkpoints: !self.no_checkpoint,
+            ..Config::default()
+        }
+    }
 }
 
 pub fn run(a: Args) -> Result<Outcome> {
-    let inputs = input::expand(&a.read.inputs)?;
+    let sources: Vec<Source> = if a.follow {
+        a.read
+            .inputs
+            .iter()
+            .map(|i| {
+                if i == "-" {
+                    return Err(
+                        UsageError("--follow needs files or directories, not -".into()).into(),
+                    );
+                }
+                Ok(Source::Follow(
+                    Follow::new(i, a.read.format.fixed())
+                        .idle_exit(a.idle_exit.map(Duration::from_secs_f64)),
+                ))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        input::expand(&a.read.inputs)?
+            .into_iter()
+            .map(|i| match i.path {
+                Some(path) => Source::File { name: i.name, path },
+                None => Source::Reader {
+                    name: i.name,
+                    reader: Box::new(std::io::stdin()),
+                },
+            })
+            .collect()
+    };
     let qpath = a
         .read
         .quarantine
         .clone()
         .unwrap_or_else(|| beside(&a.db.db, "quarantine.ndjson"));
-    let mut q = Quarantine::new(qpath, a.read.quiet);
+    let q = Arc::new(Mutex::new(Quarantine::new(qpath, a.read.quiet)));
     let mut store = SqliteStore::open(&a.db.db)
         .with_context(|| format!("opening database {}", a.db.db.display()))?;
-    let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
     let run_id = store.begin_run(&names)?;
     // Simulated worlds (and exports laid out like them): media/index.jsonl maps platform URLs
     // to local files, and known/ is the hash list received with the data.
@@ -61,95 +130,91 @@ pub fn run(a: Args) -> Result<Outcome> {
             }
         }
     }
-    let batch_size = a.batch.max(1);
-
-    // The writer thread owns the store; the reader sends it full batches.
-    let (tx, rx) = mpsc::sync_channel::<Vec<Sourced>>(4);
-    let writer = std::thread::spawn(move || -> Result<(SqliteStore, WriteStats)> {
-        let mut total = WriteStats::default();
-        for batch in rx {
-            total += store.write_batch(&batch)?;
+    let hasher = Arc::new(Mutex::new(hasher));
+    let mut config = a.engine.config(&a.read);
+    let h = hasher.clone();
+    config.prepare = Some(Arc::new(
+        move |rec: &mut vigil_model::Record, file: &str| {
+            if let Ok(mut h) = h.lock() {
+                h.fill_record(rec, std::path::Path::new(file).parent());
+            }
+        },
+    ));
+    let qe = q.clone();
+    let q_error: Arc<Mutex<Option<anyhow::Error>>> = Default::default();
+    let qerr = q_error.clone();
+    config.on_problem = Some(Arc::new(move |p: &vigil_engine::Problem<'_>| {
+        if let Ok(mut q) = qe.lock() {
+            q.set_format(p.format);
+            if let Err(e) = q.add(p.file, p.line, p.reason, p.raw) {
+                if let Ok(mut g) = qerr.lock() {
+                    g.get_or_insert(e);
+                }
+            }
         }
-        Ok((store, total))
-    });
-    let pb = input::progress_bar(&a.read, &inputs);
-    let mut batch = Vec::with_capacity(batch_size);
-    let mut send_failed = false;
-    let mut source: Option<std::sync::Arc<str>> = None;
-    let summary = input::read_all(
-        &a.read,
-        &inputs,
-        &mut q,
-        |mut rec, place| {
-            let input_dir = std::path::Path::new(place.file).parent();
-            hasher.fill_record(&mut rec, input_dir);
-            let src = match &source {
-                Some(s) if &**s == place.file => s.clone(),
-                _ => source.insert(std::sync::Arc::from(place.file)).clone(),
-            };
-            batch.push(Sourced {
-                record: rec,
-                source: src,
-                line: place.line,
-            });
-            if batch.len() >= batch_size && !send_failed {
-                send_failed = tx
-                    .send(std::mem::replace(
-                        &mut batch,
-                        Vec::with_capacity(batch_size),
-                    ))
-                    .is_err();
-            }
-        },
-        &mut |n| {
-            if let Some(pb) = &pb {
-                pb.inc(n)
-            }
-        },
-    );
-    if !batch.is_empty() && !send_failed {
-        let _ = tx.send(batch);
+    }));
+    if a.follow {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        config.stop = Some(stop);
     }
-    drop(tx);
-    let written = writer
-        .join()
-        .map_err(|_| anyhow!("database writer panicked"))?;
-    let (mut store, written) = written?;
-    let summary = summary?;
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
+    if !a.read.quiet && !a.read.json {
+        for n in &names {
+            if a.read.format != input::FormatArg::Auto || a.follow || n == "-" {
+                continue;
+            }
+            if let Ok(Some(f)) = vigil_ingest::detect_path(std::path::Path::new(n)) {
+                eprintln!("{n}: detected format {}", f.name());
+            }
+        }
     }
+    let mut registry = if a.no_detect {
+        None
+    } else {
+        Some(crate::detectors::Registry::with_store(&store)?)
+    };
+    let mut detectors = registry
+        .as_mut()
+        .map(|r| std::mem::take(&mut r.detectors))
+        .unwrap_or_default();
+    if a.probes && !a.no_detect {
+        detectors.extend(vigil_engine::probe::probes());
+    }
+    let summary = vigil_engine::run(&config, sources, detectors, &mut store);
+    drop(config);
+    let summary = summary.map_err(|e| anyhow!(e))?;
+    if let Some(r) = registry {
+        r.finish(&mut store)?;
+    }
+    let hashing = hasher
+        .lock()
+        .map(|h| h.stats)
+        .map_err(|_| anyhow!("media hasher lock poisoned"))?;
+    if let Some(e) = q_error.lock().ok().and_then(|mut g| g.take()) {
+        return Err(e);
+    }
+    let mut q = Arc::try_unwrap(q)
+        .map_err(|_| anyhow!("quarantine still shared"))?
+        .into_inner()
+        .map_err(|_| anyhow!("quarantine lock poisoned"))?;
     q.flush()?;
-    // Every detector runs over the stored history in event-time order, so a world ingested in
-    // one call, in any file order, is a world analysed.
-    let detected = if a.no_detect {
-        None
-    } else {
-        let mut registry = crate::detectors::Registry::with_store(&store)?;
-        let stats = vigil_detect::replay(&mut store, &mut registry.detectors)
-            .context("running the detectors")?;
-        registry.finish(&mut store)?;
-        Some(stats)
-    };
-    // Signals become cases for moderators (de-duplicated: a re-run updates, never re-opens).
-    let cases = if a.no_detect {
-        None
-    } else {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        Some(
-            vigil_cases::sync_cases(&mut store, &vigil_cases::ScoreConfig::default(), now)
-                .context("opening cases")?,
-        )
-    };
-    let hashing = hasher.stats;
     store.finish_run(
         run_id,
-        &serde_json::json!({ "read": &summary.totals, "written": written, "media": hashing,
-            "known": known, "detect": detected, "cases": cases }),
+        &serde_json::json!({ "read": &summary.totals, "written": summary.written, "engine": &summary,
+            "media": hashing, "known": known }),
     )?;
+    let rs = RunSummary {
+        inputs: summary
+            .inputs
+            .iter()
+            .map(|i| InputSummary {
+                input: i.input.clone(),
+                format: i.format,
+                stats: i.stats.clone(),
+            })
+            .collect(),
+        totals: summary.totals.clone(),
+    };
+    report(&a.read, &rs, Some(summary.written), &q)?;
     if !a.read.quiet && !a.read.json {
         for k in &known {
             eprintln!(
@@ -163,14 +228,23 @@ pub fn run(a: Args) -> Result<Outcome> {
                 hashing.hashed, hashing.files, hashing.missing, hashing.undecodable
             );
         }
-        if let Some(d) = &detected {
-            eprintln!("detectors: {} posts, {} signals", d.posts, d.signals);
+        if summary.resumed_from > 0 {
+            eprintln!(
+                "resumed after {} records committed by an interrupted run",
+                summary.resumed_from
+            );
         }
-        if let Some(c) = &cases {
+        eprintln!(
+            "detected: {} posts through {} detector(s), {} signal(s) new; {} late record(s)",
+            summary.posts_detected,
+            summary.detectors.len(),
+            summary.signals.inserted,
+            summary.late
+        );
+        if let Some(c) = &summary.cases {
             eprintln!("cases: {} opened, {} updated", c.opened, c.updated);
         }
     }
-    report(&a.read, &summary, Some(written), &q)?;
     Ok(if q.count > 0 {
         Outcome::Quarantined
     } else {
@@ -178,8 +252,6 @@ pub fn run(a: Args) -> Result<Outcome> {
     })
 }
 
-/// Import a world's `known/` list into the bank `known`, recording the change in the
-/// audit log.
 fn import_known(
     store: &mut SqliteStore,
     dir: &std::path::Path,

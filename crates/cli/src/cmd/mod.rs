@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod bank;
+pub mod bench;
 pub mod campaigns;
 pub mod cases;
 pub mod demo;

@@ -38,8 +38,13 @@ pub fn run(a: Args) -> Result<Outcome> {
         request_timeout: Duration::from_secs(a.timeout.max(1)),
         ..Default::default()
     };
-    let state = AppState::open(&a.db.db, vigil_cases::Config::default(), cfg)
-        .with_context(|| format!("opening {}", a.db.db.display()))?;
+    let state = AppState::open_with_detectors(
+        &a.db.db,
+        vigil_cases::Config::default(),
+        cfg,
+        crate::detectors::all(),
+    )
+    .with_context(|| format!("opening {}", a.db.db.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,7 +64,7 @@ pub fn run(a: Args) -> Result<Outcome> {
             .await
             .with_context(|| format!("binding {}", a.listen))?;
         eprintln!(
-            "vigil: serving the console on http://{0}/ and the API on http://{0}/api (OpenAPI at /api/openapi.json)",
+            "vigil: serving the console on http://{0}/ and the API on http://{0}/api (OpenAPI at /api/openapi.json, metrics at /metrics)",
             l.local_addr()?
         );
         let console = vigil_console::ConsoleConfig {
