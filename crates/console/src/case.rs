@@ -19,7 +19,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use vigil_cases::{
-    Action, CaseRow, CaseState, CaseStore, DecisionRequest, Dismissal, Preview, Role, Service,
+    Action, CaseRow, CaseState, CaseStore, DecisionRequest, Dismissal, Preview, Service,
 };
 use vigil_model::{Account, Category, EntityKind, Post, Signal};
 use vigil_store::console::ConsoleStore;
@@ -971,9 +971,4 @@ pub async fn network_page(
             div.card { (svg::network(&nodes, &edges)) }
         },
     )))
-}
-
-#[allow(dead_code)]
-fn _roles_are_known(r: Role) -> bool {
-    REVIEW.contains(&r)
 }

@@ -62,8 +62,8 @@ struct Attachment<'a> {
     photo: Option<Photo<'a>>,
     #[serde(borrow, default)]
     link: Option<Link<'a>>,
-    #[serde(borrow, default)]
-    video: Option<Owned<'a>>,
+    #[serde(default)]
+    video: Option<Owned>,
     #[serde(borrow, default)]
     doc: Option<Doc<'a>>,
 }
@@ -95,14 +95,11 @@ struct Link<'a> {
 }
 
 #[derive(Deserialize)]
-struct Owned<'a> {
+struct Owned {
     #[serde(default)]
     id: Option<i64>,
     #[serde(default)]
     owner_id: Option<i64>,
-    #[serde(borrow, default)]
-    #[allow(dead_code)]
-    title: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
