@@ -73,8 +73,7 @@ pub fn names() -> Vec<&'static str> {
     v
 }
 
-/// Every detector for a long-running server (the HTTP ingest endpoint): hash banks are loaded
-/// from the server's database by the caller when it has one; these need no stored state.
+/// Every detector that needs no stored state (no hash banks), for the benchmark.
 pub fn all() -> Vec<Box<dyn Detector>> {
     Registry::with_banks(None).detectors
 }

@@ -38,12 +38,12 @@ pub fn run(a: Args) -> Result<Outcome> {
         request_timeout: Duration::from_secs(a.timeout.max(1)),
         ..Default::default()
     };
-    let state = AppState::open_with_detectors(
-        &a.db.db,
-        vigil_cases::Config::default(),
-        cfg,
-        crate::detectors::all(),
-    )
+    let state = AppState::open_with_detectors(&a.db.db, vigil_cases::Config::default(), cfg, {
+        // The HTTP ingest path runs the same detectors as `vigil ingest`, banks included.
+        let store = vigil_store::SqliteStore::open(&a.db.db)
+            .with_context(|| format!("opening {}", a.db.db.display()))?;
+        crate::detectors::Registry::with_store(&store)?.detectors
+    })
     .with_context(|| format!("opening {}", a.db.db.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
