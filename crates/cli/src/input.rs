@@ -79,10 +79,11 @@ pub struct Input {
     pub size: Option<u64>,
 }
 
-/// Names of files a directory walk reads: platform data, not ground truth or hash lists.
+/// Names of files a directory walk reads: platform data, not ground truth, hash lists or
+/// vigil's own quarantine files (a database kept beside its data would read its rejects back).
 fn wanted(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name == "truth.json" || name.starts_with('.') {
+    if name == "truth.json" || name.starts_with('.') || name.ends_with(".quarantine.ndjson") {
         return false;
     }
     matches!(

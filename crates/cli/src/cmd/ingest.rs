@@ -296,6 +296,7 @@ pub fn report(
             "totals": s.totals,
             "written": written,
             "quarantine": if q.count > 0 { Some(q.path().display().to_string()) } else { None },
+            "quarantine_already_recorded": q.already,
         });
         // For scan, stdout carries records, so the summary goes to stderr.
         match written {
@@ -330,6 +331,12 @@ pub fn report(
             q.count,
             q.path().display()
         );
+        if q.already > 0 {
+            eprintln!(
+                "  {} of them were already there from an earlier run over the same input",
+                q.already
+            );
+        }
     }
     Ok(())
 }
