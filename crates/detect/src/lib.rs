@@ -54,6 +54,12 @@ pub trait Detector: Send {
     fn on_enforcement(&mut self, _e: &Enforcement, _out: &mut Vec<Signal>) {}
     /// End of input: flush windows and emit what only the whole picture shows.
     fn finish(&mut self, _out: &mut Vec<Signal>) {}
+    /// A long-running stream's periodic look at the whole picture so far: emit (again) what
+    /// `finish` would report about the stream up to `now` (event time, ms) and refresh the
+    /// detector's findings, without ending anything. The engine calls it when event time
+    /// crosses a refresh boundary, so a run and its crash-and-resume replay see the same calls.
+    /// Signals are idempotent per (entity, detector, source): re-emitting one updates it.
+    fn refresh(&mut self, _now: i64, _out: &mut Vec<Signal>) {}
 }
 
 /// Counts from one replay.
