@@ -128,6 +128,8 @@ pub struct Metrics {
     pub queue_commit: Gauge,
     /// Batches waiting for the writer thread.
     pub queue_write: Gauge,
+    /// Chunks waiting for the second detector stage.
+    pub queue_detect: Gauge,
     /// Records held in the sequencer's open batch.
     pub pending_records: Gauge,
     /// Wall-clock ms from read to commit of the last committed batch's oldest record.
@@ -160,6 +162,7 @@ impl Metrics {
             queue_analyze: Gauge::new(),
             queue_commit: Gauge::new(),
             queue_write: Gauge::new(),
+            queue_detect: Gauge::new(),
             pending_records: Gauge::new(),
             lag_ms: Gauge::new(),
             event_time_ms: Gauge::new(),
@@ -246,6 +249,7 @@ impl Metrics {
             ("merge", self.queue_merge.get()),
             ("analyze", self.queue_analyze.get()),
             ("commit", self.queue_commit.get()),
+            ("detect", self.queue_detect.get()),
             ("write", self.queue_write.get()),
         ] {
             let _ = writeln!(s, "vigil_engine_queue_depth{{stage=\"{stage}\"}} {v}");

@@ -132,11 +132,9 @@ pub fn run<S: Store + CaseStore>(
             config,
             detectors: &mut detectors,
             resume,
-            names: &input_names,
-            summary: &mut summary,
             started,
         }
-        .run(from_workers, to_writer, &abort);
+        .run(s, from_workers, to_writer, &input_names, &abort);
         if seq.is_err() {
             abort.store(true, Ordering::SeqCst);
         }
@@ -165,7 +163,11 @@ pub fn run<S: Store + CaseStore>(
             });
         }
         let written = written??;
-        seq?;
+        let seq = seq?;
+        summary.merged = seq.merged.max(resume);
+        summary.posts_detected = seq.posts_detected;
+        summary.duplicates = seq.duplicates;
+        summary.replay_ms = seq.replay_ms;
         summary.written += written.records;
         summary.signals += written.signals;
         summary.commits += written.commits;
@@ -682,20 +684,65 @@ fn writer<S: Store + CaseStore>(
     }
 }
 
-/// The detector stage, on the caller's thread: de-duplicates, runs the detectors in merged
-/// order and hands batches to the writer.
+/// The detector stages: the first (on the caller's thread) de-duplicates, keeps the accounts
+/// and runs the first half of the detectors; the second (its own thread) runs the rest in the
+/// same order and assembles the batches for the writer. Detectors only talk to each other
+/// through a post's `Facts` and the signals emitted on it so far (`out`), and both travel
+/// with the post from one stage to the next, so every detector sees exactly what it would
+/// see if they all ran on one thread.
 struct Sequencer<'a> {
     config: &'a Config,
-    detectors: &'a mut Vec<Box<dyn Detector>>,
+    detectors: &'a mut [Box<dyn Detector>],
     resume: u64,
-    names: &'a [Arc<str>],
-    summary: &'a mut Summary,
     started: Instant,
+}
+
+/// What the detector stages counted.
+#[derive(Default)]
+struct Sequenced {
+    /// Merged records processed.
+    merged: u64,
+    posts_detected: u64,
+    duplicates: u64,
+    replay_ms: Option<u64>,
+}
+
+/// What the second stage does with a record.
+enum Detect {
+    /// Nothing (an account, a repeat, a post without text analysis).
+    Skip,
+    /// A first sighting of a post, with its analysis, facts and author so far.
+    Post {
+        text: TextAnalysis,
+        facts: Facts,
+        account: Option<Arc<Account>>,
+    },
+    Enforcement,
+}
+
+/// A record between the two detector stages.
+struct Staged {
+    record: Record,
+    input: u32,
+    line: u64,
+    seq: u64,
+    time: i64,
+    /// When the record was read: a post that will be stored (latency).
+    read_at: Option<Instant>,
+    /// Stored (not a repeat, not in the re-derived prefix).
+    store: bool,
+    /// In the committed prefix of a resumed run: detectors see it, nothing is written.
+    replay: bool,
+    detect: Detect,
+    /// Spare text analysis to free on the writer (posts the detectors did not see).
+    spent: Option<TextAnalysis>,
+    /// Signals the first stage emitted on this record.
+    out: Vec<Signal>,
 }
 
 /// Accounts the stream has described so far, keyed by a 64-bit hash of their id (the id is
 /// checked on every read, so a collision can only forget an account, never confuse two).
-type AccountMap = HashMap<u64, Account, std::hash::BuildHasherDefault<IdHasher>>;
+type AccountMap = HashMap<u64, Arc<Account>, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// A hasher for keys that are already hashes.
 #[derive(Default)]
@@ -715,84 +762,60 @@ impl Hasher for IdHasher {
     }
 }
 
-impl Sequencer<'_> {
+/// Where the first stage splits the detectors: the first half (rounded up) stays on it.
+fn split_at(n: usize) -> usize {
+    n.div_ceil(2)
+}
+
+impl<'a> Sequencer<'a> {
     /// Runs until the workers' queues close or the run aborts. Returns early (with `Ok`) when
-    /// the writer has gone: its own error is the one the run reports.
-    fn run(
+    /// a later stage has gone: the writer's own error is the one the run reports.
+    fn run<'s, 'e>(
         self,
+        s: &'s std::thread::Scope<'s, 'e>,
         from: Vec<Receiver<Analyzed>>,
         to_writer: SyncSender<Batch>,
+        names: &'s [Arc<str>],
         abort: &AtomicBool,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Sequenced, EngineError>
+    where
+        'a: 's,
+    {
         let m = global();
         let Sequencer {
             config,
             detectors,
             resume,
-            names,
-            summary,
             started,
         } = self;
+        let mut summary = Sequenced::default();
+        let k = split_at(detectors.len());
+        let (first, second) = detectors.split_at_mut(k);
+        let (tx, rx) = mpsc::sync_channel::<Vec<Staged>>(config.queue.max(1));
+        let second = std::thread::Builder::new()
+            .name("vigil-detect".into())
+            .spawn_scoped(s, move || {
+                stage_two(config, second, resume, names, rx, to_writer)
+            })
+            .map_err(|_| EngineError::Panicked("spawning the second detector stage"))?;
         let mut seen = RecentIds::new(config.dedup_window.max(1024));
         let mut accounts = AccountMap::default();
-        let cap = config.commit_records.clamp(1, 1 << 20);
-        let mut batch = Batch {
-            records: Vec::with_capacity(cap),
-            signals: Vec::new(),
-            merged: 0,
-            last_time: i64::MIN,
-            read_at: Vec::new(),
-            spent: Vec::new(),
-        };
         let mut out: Vec<Signal> = Vec::new();
-        let mut processed: u64 = 0;
-        let mut last_commit = Instant::now();
-        let mut last_time = i64::MIN;
         let mut w = 0;
-        // Hands the open batch to the writer; false when the writer has gone.
-        let commit = |batch: &mut Batch, processed: u64, last_time: i64| -> bool {
-            if batch.records.is_empty() && batch.signals.is_empty() && processed <= resume {
-                return true;
-            }
-            let next = Batch {
-                records: Vec::with_capacity(cap),
-                signals: Vec::new(),
-                merged: 0,
-                last_time: i64::MIN,
-                read_at: Vec::new(),
-                spent: Vec::new(),
-            };
-            let mut b = std::mem::replace(batch, next);
-            b.merged = processed;
-            b.last_time = last_time;
-            m.pending_records.set(0);
-            m.queue_write.add(1);
-            if to_writer.send(b).is_err() {
-                m.queue_write.add(-1);
-                return false;
-            }
-            true
-        };
         loop {
             if abort.load(Ordering::Relaxed) {
                 break;
             }
-            let got = from[w].recv_timeout(config.commit_interval);
-            let a = match got {
+            let a = match from[w].recv_timeout(config.commit_interval) {
                 Ok(a) => a,
-                Err(RecvTimeoutError::Timeout) => {
-                    if !commit(&mut batch, processed, last_time) {
-                        return Ok(());
-                    }
-                    last_commit = Instant::now();
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             m.queue_commit.add(-1);
             w = (w + 1) % from.len();
             let Analyzed { chunk, texts } = a;
             let mut texts = texts.into_iter();
+            let mut staged = Vec::with_capacity(chunk.items.len());
             for (j, item) in chunk.items.into_iter().enumerate() {
                 let seq = chunk.first_seq + j as u64;
                 let text = texts.next().flatten();
@@ -805,14 +828,16 @@ impl Sequencer<'_> {
                     key,
                     ..
                 } = item;
-                last_time = last_time.max(key.time);
                 let mut store_it = true;
+                let mut detect = Detect::Skip;
+                let mut spent = None;
                 match &record {
                     Record::Account(a) => merge_account(&mut accounts, a),
                     Record::Enforcement(e) => {
-                        for d in detectors.iter_mut() {
+                        for d in first.iter_mut() {
                             d.on_enforcement(e, &mut out);
                         }
+                        detect = Detect::Enforcement;
                     }
                     Record::Post(p) => {
                         let id = vigil_model::fasthash::hash64(p.id.as_bytes());
@@ -820,17 +845,23 @@ impl Sequencer<'_> {
                         p.hash(&mut h);
                         match seen.check(id, h.finish(), seq) {
                             Seen::New => {
-                                if let Some(text) = &text {
+                                if let Some(text) = text {
+                                    let account = account_of(&accounts, &p.account_id);
                                     let mut facts = Facts::default();
                                     let mut obs = Observation {
                                         post: p,
-                                        account: account_of(&accounts, &p.account_id),
-                                        text,
+                                        account: account.map(|a| &**a),
+                                        text: &text,
                                         facts: &mut facts,
                                     };
-                                    for d in detectors.iter_mut() {
+                                    for d in first.iter_mut() {
                                         d.on_post(&mut obs, &mut out);
                                     }
+                                    detect = Detect::Post {
+                                        text,
+                                        facts,
+                                        account: account.cloned(),
+                                    };
                                 }
                                 summary.posts_detected += 1;
                                 m.posts_detected.inc();
@@ -839,20 +870,28 @@ impl Sequencer<'_> {
                                 summary.duplicates += 1;
                                 m.duplicates.inc();
                                 store_it = false;
+                                spent = text;
                             }
                             // Same id, new content: the store updates it; detectors saw it once.
-                            Seen::Conflict(_) => {}
-                        }
-                        if store_it && !replay {
-                            batch.read_at.push(t_read);
+                            Seen::Conflict(_) => spent = text,
                         }
                     }
                 }
-                if let Some(t) = text {
-                    batch.spent.push(t);
-                }
-                processed = seq + 1;
-                if processed == resume {
+                let stored_post = store_it && !replay && matches!(record, Record::Post(_));
+                staged.push(Staged {
+                    record,
+                    input,
+                    line,
+                    seq,
+                    time: key.time,
+                    read_at: stored_post.then_some(t_read),
+                    store: store_it && !replay,
+                    replay,
+                    detect,
+                    spent,
+                    out: std::mem::take(&mut out),
+                });
+                if seq + 1 == resume {
                     summary.replay_ms = Some(started.elapsed().as_millis() as u64);
                     tracing::info!(
                         committed = resume,
@@ -860,38 +899,148 @@ impl Sequencer<'_> {
                         "re-derived the committed prefix"
                     );
                 }
-                if replay {
-                    out.clear();
-                    continue;
-                }
-                batch.signals.append(&mut out);
-                if store_it {
-                    batch.records.push(Sourced {
-                        record,
-                        source: names[input as usize].clone(),
-                        line,
-                    });
-                }
             }
-            m.pending_records.set(batch.records.len() as i64);
-            if batch.records.len() >= config.commit_records
-                || last_commit.elapsed() >= config.commit_interval
-            {
-                if !commit(&mut batch, processed, last_time) {
-                    return Ok(());
-                }
-                last_commit = Instant::now();
+            m.queue_detect.add(1);
+            if tx.send(staged).is_err() {
+                m.queue_detect.add(-1);
+                break;
             }
         }
-        // What was read is committed even when an input failed (the checkpoint covers it).
-        commit(&mut batch, processed, last_time);
-        summary.merged = processed.max(resume);
-        Ok(())
+        drop(tx);
+        summary.merged = second
+            .join()
+            .map_err(|_| EngineError::Panicked("second detector stage"))?;
+        Ok(summary)
     }
 }
 
+/// The second detector stage: the rest of the detectors, then batches to the writer (a batch
+/// every `commit_records` records or `commit_interval`). Returns the merged records processed.
+fn stage_two(
+    config: &Config,
+    detectors: &mut [Box<dyn Detector>],
+    resume: u64,
+    names: &[Arc<str>],
+    rx: Receiver<Vec<Staged>>,
+    to_writer: SyncSender<Batch>,
+) -> u64 {
+    let m = global();
+    let cap = config.commit_records.clamp(1, 1 << 20);
+    let fresh = || Batch {
+        records: Vec::with_capacity(cap),
+        signals: Vec::new(),
+        merged: 0,
+        last_time: i64::MIN,
+        read_at: Vec::new(),
+        spent: Vec::new(),
+    };
+    let mut batch = fresh();
+    let mut processed: u64 = 0;
+    let mut last_time = i64::MIN;
+    let mut last_commit = Instant::now();
+    // Hands the open batch to the writer; false when the writer has gone.
+    let commit = |batch: &mut Batch, processed: u64, last_time: i64| -> bool {
+        if batch.records.is_empty() && batch.signals.is_empty() && processed <= resume {
+            return true;
+        }
+        let mut b = std::mem::replace(batch, fresh());
+        b.merged = processed;
+        b.last_time = last_time;
+        m.pending_records.set(0);
+        m.queue_write.add(1);
+        if to_writer.send(b).is_err() {
+            m.queue_write.add(-1);
+            return false;
+        }
+        true
+    };
+    loop {
+        let staged = match rx.recv_timeout(config.commit_interval) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::Timeout) => {
+                if !commit(&mut batch, processed, last_time) {
+                    return processed;
+                }
+                last_commit = Instant::now();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        m.queue_detect.add(-1);
+        for st in staged {
+            let Staged {
+                record,
+                input,
+                line,
+                seq,
+                time,
+                read_at,
+                store,
+                replay,
+                detect,
+                spent,
+                mut out,
+            } = st;
+            last_time = last_time.max(time);
+            match (detect, &record) {
+                (
+                    Detect::Post {
+                        text,
+                        mut facts,
+                        account,
+                    },
+                    Record::Post(p),
+                ) => {
+                    let mut obs = Observation {
+                        post: p,
+                        account: account.as_deref(),
+                        text: &text,
+                        facts: &mut facts,
+                    };
+                    for d in detectors.iter_mut() {
+                        d.on_post(&mut obs, &mut out);
+                    }
+                    batch.spent.push(text);
+                }
+                (Detect::Enforcement, Record::Enforcement(e)) => {
+                    for d in detectors.iter_mut() {
+                        d.on_enforcement(e, &mut out);
+                    }
+                }
+                _ => {}
+            }
+            batch.spent.extend(spent);
+            processed = seq + 1;
+            if replay {
+                continue;
+            }
+            batch.signals.append(&mut out);
+            batch.read_at.extend(read_at);
+            if store {
+                batch.records.push(Sourced {
+                    record,
+                    source: names[input as usize].clone(),
+                    line,
+                });
+            }
+        }
+        m.pending_records.set(batch.records.len() as i64);
+        if batch.records.len() >= config.commit_records
+            || last_commit.elapsed() >= config.commit_interval
+        {
+            if !commit(&mut batch, processed, last_time) {
+                return processed;
+            }
+            last_commit = Instant::now();
+        }
+    }
+    // What was read is committed even when an input failed (the checkpoint covers it).
+    commit(&mut batch, processed, last_time);
+    processed
+}
+
 /// The account `id` as the stream has described it so far.
-fn account_of<'a>(map: &'a AccountMap, id: &str) -> Option<&'a Account> {
+fn account_of<'a>(map: &'a AccountMap, id: &str) -> Option<&'a Arc<Account>> {
     map.get(&vigil_model::fasthash::hash64(id.as_bytes()))
         .filter(|a| a.id == id)
 }
@@ -901,14 +1050,15 @@ fn account_of<'a>(map: &'a AccountMap, id: &str) -> Option<&'a Account> {
 fn merge_account(map: &mut AccountMap, a: &Account) {
     match map.entry(vigil_model::fasthash::hash64(a.id.as_bytes())) {
         std::collections::hash_map::Entry::Vacant(v) => {
-            v.insert(a.clone());
+            v.insert(Arc::new(a.clone()));
         }
         // A 64-bit collision between two ids: the newer account replaces the older one.
         std::collections::hash_map::Entry::Occupied(mut o) if o.get().id != a.id => {
-            o.insert(a.clone());
+            o.insert(Arc::new(a.clone()));
         }
         std::collections::hash_map::Entry::Occupied(mut o) => {
-            let old = o.get_mut();
+            // Copied only while a post still in the second stage holds the old version.
+            let old = Arc::make_mut(o.get_mut());
             macro_rules! take {
                 ($($f:ident),*) => {$( if a.$f.is_some() { old.$f = a.$f.clone(); } )*};
             }
