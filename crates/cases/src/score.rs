@@ -129,6 +129,7 @@ pub fn sync_cases<S: Store + CaseStore>(
         .collect();
     let mut keys: Vec<_> = aggs.keys().cloned().collect();
     keys.sort();
+    let mut scores = Vec::new();
     for key in keys {
         let a = &aggs[&key];
         st.entities += 1;
@@ -142,12 +143,12 @@ pub fn sync_cases<S: Store + CaseStore>(
         let mut account = None;
         match kind {
             EntityKind::Post => {
-                if let Some(p) = store.post(id)? {
-                    if let Some(k) = account_ctx.get(&p.account_id) {
+                if let Some(author) = store.post_author(id)? {
+                    if let Some(k) = account_ctx.get(&author) {
                         ctx_keep *= k;
                         has_context = true;
                     }
-                    account = Some(p.account_id);
+                    account = Some(author);
                 }
             }
             EntityKind::Account => account = Some(id.clone()),
@@ -156,14 +157,10 @@ pub fn sync_cases<S: Store + CaseStore>(
         let risk = (1.0 - a.keep) * ctx_keep;
         let (followers, velocity) = match &account {
             Some(acct) => {
-                let f = store.account(acct)?.and_then(|a| a.followers).unwrap_or(0);
+                let f = store.account_followers(acct)?.unwrap_or(0);
                 let since = a.last - cfg.velocity_window_ms;
-                let v = store
-                    .posts_by_account(acct, 500)?
-                    .iter()
-                    .filter(|p| p.created_at >= since && p.created_at <= a.last)
-                    .count();
-                (f, v)
+                let v = store.account_velocity(acct, since, a.last, 500)?;
+                (f, v as usize)
             }
             None => (0, a.members),
         };
@@ -189,14 +186,39 @@ pub fn sync_cases<S: Store + CaseStore>(
             st.not_opened += 1;
             continue;
         }
-        match store.upsert_case(&score, now)? {
+        scores.push(score);
+        if scores.len() >= UPSERT_BATCH {
+            upsert(store, &mut scores, now, &mut st)?;
+        }
+    }
+    upsert(store, &mut scores, now, &mut st)?;
+    Ok(st)
+}
+
+/// Cases upserted per store transaction: few enough that a live stream's writer is not held
+/// up for long, many enough that the commit costs nothing per case.
+const UPSERT_BATCH: usize = 4096;
+
+/// Upsert a batch of scores (distinct entities) in one transaction and count the outcomes.
+fn upsert<S: CaseStore>(
+    store: &mut S,
+    scores: &mut Vec<CaseScore>,
+    now: i64,
+    st: &mut SyncStats,
+) -> Result<(), CaseError> {
+    if scores.is_empty() {
+        return Ok(());
+    }
+    for u in store.upsert_cases(scores, now)? {
+        match u {
             Upsert::Opened(_) => st.opened += 1,
             Upsert::Updated(_) => st.updated += 1,
             Upsert::Unchanged(_) => st.unchanged += 1,
             Upsert::Skipped => st.not_opened += 1,
         }
     }
-    Ok(st)
+    scores.clear();
+    Ok(())
 }
 
 /// Scores are rounded so that recomputing them is exactly idempotent.

@@ -126,6 +126,10 @@ pub struct Metrics {
     pub queue_merge: Gauge,
     pub queue_analyze: Gauge,
     pub queue_commit: Gauge,
+    /// Batches waiting for the writer thread.
+    pub queue_write: Gauge,
+    /// Chunks waiting for the second detector stage.
+    pub queue_detect: Gauge,
     /// Records held in the sequencer's open batch.
     pub pending_records: Gauge,
     /// Wall-clock ms from read to commit of the last committed batch's oldest record.
@@ -157,6 +161,8 @@ impl Metrics {
             queue_merge: Gauge::new(),
             queue_analyze: Gauge::new(),
             queue_commit: Gauge::new(),
+            queue_write: Gauge::new(),
+            queue_detect: Gauge::new(),
             pending_records: Gauge::new(),
             lag_ms: Gauge::new(),
             event_time_ms: Gauge::new(),
@@ -243,6 +249,8 @@ impl Metrics {
             ("merge", self.queue_merge.get()),
             ("analyze", self.queue_analyze.get()),
             ("commit", self.queue_commit.get()),
+            ("detect", self.queue_detect.get()),
+            ("write", self.queue_write.get()),
         ] {
             let _ = writeln!(s, "vigil_engine_queue_depth{{stage=\"{stage}\"}} {v}");
         }

@@ -15,7 +15,7 @@ use vigil_cases::CaseStore;
 use vigil_detect::{Detector, Facts, Observation};
 use vigil_ingest::{RecentIds, Seen};
 use vigil_model::{Account, Record, Signal};
-use vigil_store::{Checkpoint, Sourced, Store};
+use vigil_store::{Checkpoint, Sourced, Store, WriteStats};
 use vigil_text::TextAnalysis;
 
 /// Records between the merge and the text stage.
@@ -99,6 +99,7 @@ pub fn run<S: Store + CaseStore>(
         detectors: detectors.iter().map(|d| d.name().to_string()).collect(),
         ..Default::default()
     };
+    let hist = Histogram::new();
     let outcome = std::thread::scope(|s| -> Result<(), EngineError> {
         let mut to_workers = Vec::new();
         let mut from_workers = Vec::new();
@@ -117,18 +118,29 @@ pub fn run<S: Store + CaseStore>(
             .name("vigil-merge".into())
             .spawn_scoped(s, move || merge(s, config, plan, to_workers, abort_m))
             .map_err(|_| EngineError::Panicked("spawning the merge"))?;
+        let (to_writer, writer_rx) = mpsc::sync_channel::<Batch>(WRITE_QUEUE);
+        let (abort_w, hist_w, key_w) = (&*abort, &hist, key.as_str());
+        let n_inputs = input_names.len();
+        let store_w = &mut *store;
+        let writer = std::thread::Builder::new()
+            .name("vigil-write".into())
+            .spawn_scoped(s, move || {
+                writer(config, store_w, key_w, n_inputs, writer_rx, hist_w, abort_w)
+            })
+            .map_err(|_| EngineError::Panicked("spawning the writer"))?;
         let seq = Sequencer {
             config,
-            store: &mut *store,
             detectors: &mut detectors,
             resume,
-            key: key.clone(),
-            names: &input_names,
-            summary: &mut summary,
             started,
         }
-        .run(from_workers, &abort);
+        .run(s, from_workers, to_writer, &input_names, &abort);
         if seq.is_err() {
+            abort.store(true, Ordering::SeqCst);
+        }
+        // The sender went with the sequencer: the writer drains what is queued and ends.
+        let written = writer.join().map_err(|_| EngineError::Panicked("writer"));
+        if !matches!(written, Ok(Ok(_))) {
             abort.store(true, Ordering::SeqCst);
         }
         let dones = merge.join().map_err(|_| EngineError::Panicked("merge"))?;
@@ -150,7 +162,15 @@ pub fn run<S: Store + CaseStore>(
                 late: d.late,
             });
         }
-        seq?;
+        let written = written??;
+        let seq = seq?;
+        summary.merged = seq.merged.max(resume);
+        summary.posts_detected = seq.posts_detected;
+        summary.duplicates = seq.duplicates;
+        summary.replay_ms = seq.replay_ms;
+        summary.written += written.records;
+        summary.signals += written.signals;
+        summary.commits += written.commits;
         if let Some(e) = input_error {
             m.errors.inc();
             return Err(EngineError::Input(e));
@@ -162,6 +182,8 @@ pub fn run<S: Store + CaseStore>(
         return Err(e);
     }
     m.late_records.add(summary.late);
+    summary.latency_p50_us = hist.quantile_us(0.5);
+    summary.latency_p99_us = hist.quantile_us(0.99);
     if !summary.stopped {
         // The stream ended: flush the detectors, then the cases, then close the checkpoint.
         let mut out = Vec::new();
@@ -559,91 +581,87 @@ fn worker(rx: Receiver<Chunk>, tx: SyncSender<Analyzed>, analyze: bool) {
     }
 }
 
-/// The detector and commit stage, on the caller's thread.
-struct Sequencer<'a, S: Store + CaseStore> {
-    config: &'a Config,
-    store: &'a mut S,
-    detectors: &'a mut Vec<Box<dyn Detector>>,
-    resume: u64,
-    key: String,
-    names: &'a [Arc<str>],
-    summary: &'a mut Summary,
-    started: Instant,
+/// Batches in flight from the sequencer to the writer: one being written, this many waiting.
+/// A slow disk stalls the detectors here instead of piling batches up in memory.
+const WRITE_QUEUE: usize = 2;
+
+/// One batch on its way to the writer. Its records, signals and the checkpoint that covers
+/// them (`merged`) become durable in one transaction.
+struct Batch {
+    records: Vec<Sourced>,
+    signals: Vec<Signal>,
+    /// Records of the merged stream that are committed once this batch is.
+    merged: u64,
+    /// Latest event time in the batch (metrics).
+    last_time: i64,
+    /// When each stored post of the batch was read (latency).
+    read_at: Vec<Instant>,
+    /// The batch's text analyses, freed on the writer thread instead of the sequencer's.
+    spent: Vec<TextAnalysis>,
 }
 
-impl<S: Store + CaseStore> Sequencer<'_, S> {
-    fn run(self, from: Vec<Receiver<Analyzed>>, abort: &AtomicBool) -> Result<(), EngineError> {
-        let m = global();
-        let Sequencer {
-            config,
-            store,
-            detectors,
-            resume,
-            key,
-            names,
-            summary,
-            started,
-        } = self;
-        let mut seen = RecentIds::new(config.dedup_window.max(1024));
-        let mut accounts: HashMap<String, Account> = HashMap::new();
-        let mut pending: Vec<Sourced> = Vec::with_capacity(config.commit_records);
-        let mut read_at: Vec<Instant> = Vec::new();
-        let mut signals: Vec<Signal> = Vec::new();
-        let mut out: Vec<Signal> = Vec::new();
-        let mut processed: u64 = 0;
-        let mut last_commit = Instant::now();
-        let mut last_time = i64::MIN;
-        let mut last_sync = Instant::now();
-        let hist = Histogram::new();
-        let mut w = 0;
-        let mut commit = |pending: &mut Vec<Sourced>,
-                          read_at: &mut Vec<Instant>,
-                          signals: &mut Vec<Signal>,
-                          processed: u64,
-                          last_time: i64,
-                          summary: &mut Summary|
-         -> Result<(), EngineError> {
-            if pending.is_empty() && signals.is_empty() && processed <= resume {
-                return Ok(());
-            }
+/// What the writer committed.
+#[derive(Default)]
+struct Written {
+    records: WriteStats,
+    signals: WriteStats,
+    commits: u64,
+}
+
+/// The writer thread: owns the store for the length of the stream, commits batches in the
+/// order the sequencer sent them (one transaction each: records, signals, checkpoint) and syncs
+/// cases every `config.sync_every` from what it has committed. A store error aborts the run.
+fn writer<S: Store + CaseStore>(
+    config: &Config,
+    store: &mut S,
+    key: &str,
+    inputs: usize,
+    rx: Receiver<Batch>,
+    hist: &Histogram,
+    abort: &AtomicBool,
+) -> Result<Written, EngineError> {
+    let m = global();
+    let mut done = Written::default();
+    let mut last_sync = Instant::now();
+    let state = serde_json::json!({"phase": "running", "inputs": inputs});
+    let r = (|| -> Result<(), EngineError> {
+        for b in rx {
+            m.queue_write.add(-1);
             let (wr, sg) = if config.checkpoints {
                 let cp = Checkpoint {
-                    stream: key.clone(),
-                    merged: processed,
+                    stream: key.to_string(),
+                    merged: b.merged,
                     done: false,
-                    state: serde_json::json!({"phase": "running", "inputs": names.len()}),
+                    state: state.clone(),
                 };
-                store.commit_stream(pending, signals, &cp)?
+                store.commit_stream(&b.records, &b.signals, &cp)?
             } else {
-                let wr = store.write_batch(pending)?;
-                (wr, store.write_signals(signals)?)
+                let wr = store.write_batch(&b.records)?;
+                (wr, store.write_signals(&b.signals)?)
             };
             let now = Instant::now();
-            if let Some(oldest) = read_at.iter().min() {
+            if let Some(oldest) = b.read_at.iter().min() {
                 m.lag_ms.set(now.duration_since(*oldest).as_millis() as i64);
             }
-            for t in read_at.iter() {
+            for t in b.read_at.iter() {
                 let us = now.duration_since(*t).as_micros() as u64;
                 hist.observe_us(us);
                 m.latency.observe_us(us);
             }
-            summary.written += wr;
-            summary.signals += sg;
-            summary.commits += 1;
+            done.records += wr;
+            done.signals += sg;
+            done.commits += 1;
             m.commits.inc();
-            m.records_committed.add(pending.len() as u64);
-            m.signals.add(signals.len() as u64);
-            m.event_time_ms.set(last_time);
-            m.pending_records.set(0);
+            m.records_committed.add(b.records.len() as u64);
+            m.signals.add(b.signals.len() as u64);
+            m.event_time_ms.set(b.last_time);
             tracing::debug!(
-                records = pending.len(),
-                signals = signals.len(),
-                merged = processed,
+                records = b.records.len(),
+                signals = b.signals.len(),
+                merged = b.merged,
                 "commit"
             );
-            pending.clear();
-            read_at.clear();
-            signals.clear();
+            drop(b);
             if config.sync_cases && config.sync_every.is_some_and(|d| last_sync.elapsed() >= d) {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -652,37 +670,152 @@ impl<S: Store + CaseStore> Sequencer<'_, S> {
                 tracing::debug!(opened = st.opened, updated = st.updated, "cases synced");
                 last_sync = Instant::now();
             }
-            Ok(())
-        };
+        }
+        Ok(())
+    })();
+    match r {
+        Ok(()) => Ok(done),
+        Err(e) => {
+            // Stop everything upstream; the sequencer finds the channel closed.
+            abort.store(true, Ordering::SeqCst);
+            m.errors.inc();
+            Err(e)
+        }
+    }
+}
+
+/// The detector stages: the first (on the caller's thread) de-duplicates, keeps the accounts
+/// and runs the first half of the detectors; the second (its own thread) runs the rest in the
+/// same order and assembles the batches for the writer. Detectors only talk to each other
+/// through a post's `Facts` and the signals emitted on it so far (`out`), and both travel
+/// with the post from one stage to the next, so every detector sees exactly what it would
+/// see if they all ran on one thread.
+struct Sequencer<'a> {
+    config: &'a Config,
+    detectors: &'a mut [Box<dyn Detector>],
+    resume: u64,
+    started: Instant,
+}
+
+/// What the detector stages counted.
+#[derive(Default)]
+struct Sequenced {
+    /// Merged records processed.
+    merged: u64,
+    posts_detected: u64,
+    duplicates: u64,
+    replay_ms: Option<u64>,
+}
+
+/// What the second stage does with a record.
+enum Detect {
+    /// Nothing (an account, a repeat, a post without text analysis).
+    Skip,
+    /// A first sighting of a post, with its analysis, facts and author so far.
+    Post {
+        text: TextAnalysis,
+        facts: Facts,
+        account: Option<Arc<Account>>,
+    },
+    Enforcement,
+}
+
+/// A record between the two detector stages.
+struct Staged {
+    record: Record,
+    input: u32,
+    line: u64,
+    seq: u64,
+    time: i64,
+    /// When the record was read: a post that will be stored (latency).
+    read_at: Option<Instant>,
+    /// Stored (not a repeat, not in the re-derived prefix).
+    store: bool,
+    /// In the committed prefix of a resumed run: detectors see it, nothing is written.
+    replay: bool,
+    detect: Detect,
+    /// Spare text analysis to free on the writer (posts the detectors did not see).
+    spent: Option<TextAnalysis>,
+    /// Signals the first stage emitted on this record.
+    out: Vec<Signal>,
+}
+
+/// Accounts the stream has described so far, keyed by a 64-bit hash of their id (the id is
+/// checked on every read, so a collision can only forget an account, never confuse two).
+type AccountMap = HashMap<u64, Arc<Account>, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | self.0 >> 56) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Where the first stage splits the detectors: the first half (rounded up) stays on it.
+fn split_at(n: usize) -> usize {
+    n.div_ceil(2)
+}
+
+impl<'a> Sequencer<'a> {
+    /// Runs until the workers' queues close or the run aborts. Returns early (with `Ok`) when
+    /// a later stage has gone: the writer's own error is the one the run reports.
+    fn run<'s, 'e>(
+        self,
+        s: &'s std::thread::Scope<'s, 'e>,
+        from: Vec<Receiver<Analyzed>>,
+        to_writer: SyncSender<Batch>,
+        names: &'s [Arc<str>],
+        abort: &AtomicBool,
+    ) -> Result<Sequenced, EngineError>
+    where
+        'a: 's,
+    {
+        let m = global();
+        let Sequencer {
+            config,
+            detectors,
+            resume,
+            started,
+        } = self;
+        let mut summary = Sequenced::default();
+        let k = split_at(detectors.len());
+        let (first, second) = detectors.split_at_mut(k);
+        let (tx, rx) = mpsc::sync_channel::<Vec<Staged>>(config.queue.max(1));
+        let second = std::thread::Builder::new()
+            .name("vigil-detect".into())
+            .spawn_scoped(s, move || {
+                stage_two(config, second, resume, names, rx, to_writer)
+            })
+            .map_err(|_| EngineError::Panicked("spawning the second detector stage"))?;
+        let mut seen = RecentIds::new(config.dedup_window.max(1024));
+        let mut accounts = AccountMap::default();
+        let mut out: Vec<Signal> = Vec::new();
+        let mut w = 0;
         loop {
             if abort.load(Ordering::Relaxed) {
                 break;
             }
-            let got = from[w].recv_timeout(config.commit_interval);
-            let a = match got {
+            let a = match from[w].recv_timeout(config.commit_interval) {
                 Ok(a) => a,
-                Err(RecvTimeoutError::Timeout) => {
-                    commit(
-                        &mut pending,
-                        &mut read_at,
-                        &mut signals,
-                        processed,
-                        last_time,
-                        summary,
-                    )?;
-                    last_commit = Instant::now();
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             m.queue_commit.add(-1);
             w = (w + 1) % from.len();
             let Analyzed { chunk, texts } = a;
-            debug_assert_eq!(
-                chunk.first_seq + chunk.items.len() as u64 - chunk.items.len() as u64,
-                chunk.first_seq
-            );
             let mut texts = texts.into_iter();
+            let mut staged = Vec::with_capacity(chunk.items.len());
             for (j, item) in chunk.items.into_iter().enumerate() {
                 let seq = chunk.first_seq + j as u64;
                 let text = texts.next().flatten();
@@ -695,14 +828,16 @@ impl<S: Store + CaseStore> Sequencer<'_, S> {
                     key,
                     ..
                 } = item;
-                last_time = last_time.max(key.time);
                 let mut store_it = true;
+                let mut detect = Detect::Skip;
+                let mut spent = None;
                 match &record {
                     Record::Account(a) => merge_account(&mut accounts, a),
                     Record::Enforcement(e) => {
-                        for d in detectors.iter_mut() {
+                        for d in first.iter_mut() {
                             d.on_enforcement(e, &mut out);
                         }
+                        detect = Detect::Enforcement;
                     }
                     Record::Post(p) => {
                         let id = vigil_model::fasthash::hash64(p.id.as_bytes());
@@ -710,17 +845,23 @@ impl<S: Store + CaseStore> Sequencer<'_, S> {
                         p.hash(&mut h);
                         match seen.check(id, h.finish(), seq) {
                             Seen::New => {
-                                if let Some(text) = &text {
+                                if let Some(text) = text {
+                                    let account = account_of(&accounts, &p.account_id);
                                     let mut facts = Facts::default();
                                     let mut obs = Observation {
                                         post: p,
-                                        account: accounts.get(&p.account_id),
-                                        text,
+                                        account: account.map(|a| &**a),
+                                        text: &text,
                                         facts: &mut facts,
                                     };
-                                    for d in detectors.iter_mut() {
+                                    for d in first.iter_mut() {
                                         d.on_post(&mut obs, &mut out);
                                     }
+                                    detect = Detect::Post {
+                                        text,
+                                        facts,
+                                        account: account.cloned(),
+                                    };
                                 }
                                 summary.posts_detected += 1;
                                 m.posts_detected.inc();
@@ -729,17 +870,28 @@ impl<S: Store + CaseStore> Sequencer<'_, S> {
                                 summary.duplicates += 1;
                                 m.duplicates.inc();
                                 store_it = false;
+                                spent = text;
                             }
                             // Same id, new content: the store updates it; detectors saw it once.
-                            Seen::Conflict(_) => {}
-                        }
-                        if store_it && !replay {
-                            read_at.push(t_read);
+                            Seen::Conflict(_) => spent = text,
                         }
                     }
                 }
-                processed = seq + 1;
-                if processed == resume {
+                let stored_post = store_it && !replay && matches!(record, Record::Post(_));
+                staged.push(Staged {
+                    record,
+                    input,
+                    line,
+                    seq,
+                    time: key.time,
+                    read_at: stored_post.then_some(t_read),
+                    store: store_it && !replay,
+                    replay,
+                    detect,
+                    spent,
+                    out: std::mem::take(&mut out),
+                });
+                if seq + 1 == resume {
                     summary.replay_ms = Some(started.elapsed().as_millis() as u64);
                     tracing::info!(
                         committed = resume,
@@ -747,57 +899,166 @@ impl<S: Store + CaseStore> Sequencer<'_, S> {
                         "re-derived the committed prefix"
                     );
                 }
-                if replay {
-                    out.clear();
-                    continue;
-                }
-                signals.append(&mut out);
-                if store_it {
-                    pending.push(Sourced {
-                        record,
-                        source: names[input as usize].clone(),
-                        line,
-                    });
-                }
             }
-            m.pending_records.set(pending.len() as i64);
-            if pending.len() >= config.commit_records
-                || last_commit.elapsed() >= config.commit_interval
-            {
-                commit(
-                    &mut pending,
-                    &mut read_at,
-                    &mut signals,
-                    processed,
-                    last_time,
-                    summary,
-                )?;
-                last_commit = Instant::now();
+            m.queue_detect.add(1);
+            if tx.send(staged).is_err() {
+                m.queue_detect.add(-1);
+                break;
             }
         }
-        commit(
-            &mut pending,
-            &mut read_at,
-            &mut signals,
-            processed,
-            last_time,
-            summary,
-        )?;
-        summary.merged = processed.max(resume);
-        summary.latency_p50_us = hist.quantile_us(0.5);
-        summary.latency_p99_us = hist.quantile_us(0.99);
-        Ok(())
+        drop(tx);
+        summary.merged = second
+            .join()
+            .map_err(|_| EngineError::Panicked("second detector stage"))?;
+        Ok(summary)
     }
+}
+
+/// The second detector stage: the rest of the detectors, then batches to the writer (a batch
+/// every `commit_records` records or `commit_interval`). Returns the merged records processed.
+fn stage_two(
+    config: &Config,
+    detectors: &mut [Box<dyn Detector>],
+    resume: u64,
+    names: &[Arc<str>],
+    rx: Receiver<Vec<Staged>>,
+    to_writer: SyncSender<Batch>,
+) -> u64 {
+    let m = global();
+    let cap = config.commit_records.clamp(1, 1 << 20);
+    let fresh = || Batch {
+        records: Vec::with_capacity(cap),
+        signals: Vec::new(),
+        merged: 0,
+        last_time: i64::MIN,
+        read_at: Vec::new(),
+        spent: Vec::new(),
+    };
+    let mut batch = fresh();
+    let mut processed: u64 = 0;
+    let mut last_time = i64::MIN;
+    let mut last_commit = Instant::now();
+    // Hands the open batch to the writer; false when the writer has gone.
+    let commit = |batch: &mut Batch, processed: u64, last_time: i64| -> bool {
+        if batch.records.is_empty() && batch.signals.is_empty() && processed <= resume {
+            return true;
+        }
+        let mut b = std::mem::replace(batch, fresh());
+        b.merged = processed;
+        b.last_time = last_time;
+        m.pending_records.set(0);
+        m.queue_write.add(1);
+        if to_writer.send(b).is_err() {
+            m.queue_write.add(-1);
+            return false;
+        }
+        true
+    };
+    loop {
+        let staged = match rx.recv_timeout(config.commit_interval) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::Timeout) => {
+                if !commit(&mut batch, processed, last_time) {
+                    return processed;
+                }
+                last_commit = Instant::now();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        m.queue_detect.add(-1);
+        for st in staged {
+            let Staged {
+                record,
+                input,
+                line,
+                seq,
+                time,
+                read_at,
+                store,
+                replay,
+                detect,
+                spent,
+                mut out,
+            } = st;
+            last_time = last_time.max(time);
+            match (detect, &record) {
+                (
+                    Detect::Post {
+                        text,
+                        mut facts,
+                        account,
+                    },
+                    Record::Post(p),
+                ) => {
+                    let mut obs = Observation {
+                        post: p,
+                        account: account.as_deref(),
+                        text: &text,
+                        facts: &mut facts,
+                    };
+                    for d in detectors.iter_mut() {
+                        d.on_post(&mut obs, &mut out);
+                    }
+                    batch.spent.push(text);
+                }
+                (Detect::Enforcement, Record::Enforcement(e)) => {
+                    for d in detectors.iter_mut() {
+                        d.on_enforcement(e, &mut out);
+                    }
+                }
+                _ => {}
+            }
+            batch.spent.extend(spent);
+            processed = seq + 1;
+            if replay {
+                continue;
+            }
+            batch.signals.append(&mut out);
+            batch.read_at.extend(read_at);
+            if store {
+                batch.records.push(Sourced {
+                    record,
+                    source: names[input as usize].clone(),
+                    line,
+                });
+            }
+        }
+        m.pending_records.set(batch.records.len() as i64);
+        if batch.records.len() >= config.commit_records
+            || last_commit.elapsed() >= config.commit_interval
+        {
+            if !commit(&mut batch, processed, last_time) {
+                return processed;
+            }
+            last_commit = Instant::now();
+        }
+    }
+    // What was read is committed even when an input failed (the checkpoint covers it).
+    commit(&mut batch, processed, last_time);
+    processed
+}
+
+/// The account `id` as the stream has described it so far.
+fn account_of<'a>(map: &'a AccountMap, id: &str) -> Option<&'a Arc<Account>> {
+    map.get(&vigil_model::fasthash::hash64(id.as_bytes()))
+        .filter(|a| a.id == id)
 }
 
 /// Merge an account record into what the stream has said about the account so far, as the
 /// store does: a field a record carries replaces the old one; a field it lacks keeps it.
-fn merge_account(map: &mut HashMap<String, Account>, a: &Account) {
-    match map.get_mut(&a.id) {
-        None => {
-            map.insert(a.id.clone(), a.clone());
+fn merge_account(map: &mut AccountMap, a: &Account) {
+    match map.entry(vigil_model::fasthash::hash64(a.id.as_bytes())) {
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(Arc::new(a.clone()));
         }
-        Some(old) => {
+        // A 64-bit collision between two ids: the newer account replaces the older one.
+        std::collections::hash_map::Entry::Occupied(mut o) if o.get().id != a.id => {
+            o.insert(Arc::new(a.clone()));
+        }
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            // Copied only while a post still in the second stage holds the old version.
+            let old = Arc::make_mut(o.get_mut());
             macro_rules! take {
                 ($($f:ident),*) => {$( if a.$f.is_some() { old.$f = a.$f.clone(); } )*};
             }

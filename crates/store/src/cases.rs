@@ -313,6 +313,11 @@ pub struct UserRow {
 pub trait CaseStore {
     /// Open, update or leave alone the case for one entity: at most one active case each.
     fn upsert_case(&mut self, s: &CaseScore, now: i64) -> Result<Upsert, StoreError>;
+    /// [`CaseStore::upsert_case`] for many entities (distinct ones) in one transaction: the
+    /// same outcome per entity, at a fraction of the cost.
+    fn upsert_cases(&mut self, scores: &[CaseScore], now: i64) -> Result<Vec<Upsert>, StoreError> {
+        scores.iter().map(|s| self.upsert_case(s, now)).collect()
+    }
     fn case(&self, id: i64) -> Result<Option<CaseRow>, StoreError>;
     /// The active (not decided) case for an entity, if any.
     fn active_case(&self, kind: EntityKind, id: &str) -> Result<Option<CaseRow>, StoreError>;
@@ -511,41 +516,38 @@ fn append_audit(tx: &Transaction<'_>, e: &AuditWrite) -> Result<i64, StoreError>
     Ok(seq)
 }
 
-fn cat_str(c: Option<Category>) -> Option<&'static str> {
-    c.map(|c| c.as_str())
-}
-
-impl CaseStore for SqliteStore {
-    fn upsert_case(&mut self, s: &CaseScore, now: i64) -> Result<Upsert, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let active: Option<(i64, f64, f64, i64, i64, bool)> = tx
-            .prepare_cached(
-                "SELECT id, priority, risk, signal_count, last_signal, has_context FROM cases \
+/// Open, update or leave alone one entity's case inside an open transaction.
+fn upsert_in(
+    tx: &rusqlite::Transaction<'_>,
+    s: &CaseScore,
+    now: i64,
+) -> Result<Upsert, StoreError> {
+    let active: Option<(i64, f64, f64, i64, i64, bool)> = tx
+        .prepare_cached(
+            "SELECT id, priority, risk, signal_count, last_signal, has_context FROM cases \
                  WHERE entity_kind = ?1 AND entity_id = ?2 AND state != 'decided'",
-            )?
-            .query_row(params![s.entity_kind.as_str(), s.entity_id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .optional()?;
-        let out = if let Some((id, p, risk, n, last, ctx)) = active {
-            if p == s.priority
-                && risk == s.risk
-                && n == s.signal_count
-                && last == s.last_signal
-                && ctx == s.has_context
-            {
-                Upsert::Unchanged(id)
-            } else {
-                tx.prepare_cached(
+        )?
+        .query_row(params![s.entity_kind.as_str(), s.entity_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let out = if let Some((id, p, risk, n, last, ctx)) = active {
+        if p == s.priority
+            && risk == s.risk
+            && n == s.signal_count
+            && last == s.last_signal
+            && ctx == s.has_context
+        {
+            Upsert::Unchanged(id)
+        } else {
+            tx.prepare_cached(
                     "UPDATE cases SET priority = ?2, risk = ?3, reach = ?4, recency = ?5, category = ?6, \
                      has_context = ?7, signal_count = ?8, first_signal = ?9, last_signal = ?10, updated_at = ?11 WHERE id = ?1",
                 )?
@@ -553,18 +555,18 @@ impl CaseStore for SqliteStore {
                     id, s.priority, s.risk, s.reach, s.recency, cat_str(s.category), s.has_context,
                     s.signal_count, s.first_signal, s.last_signal, now
                 ])?;
-                Upsert::Updated(id)
-            }
-        } else {
-            let decided_last: Option<i64> = tx
+            Upsert::Updated(id)
+        }
+    } else {
+        let decided_last: Option<i64> = tx
                 .prepare_cached(
                     "SELECT max(last_signal) FROM cases WHERE entity_kind = ?1 AND entity_id = ?2 AND state = 'decided'",
                 )?
                 .query_row(params![s.entity_kind.as_str(), s.entity_id], |r| r.get(0))?;
-            if decided_last.is_some_and(|d| s.last_signal <= d) {
-                Upsert::Skipped
-            } else {
-                tx.prepare_cached(
+        if decided_last.is_some_and(|d| s.last_signal <= d) {
+            Upsert::Skipped
+        } else {
+            tx.prepare_cached(
                     "INSERT INTO cases (entity_kind, entity_id, state, priority, risk, reach, recency, category, has_context, \
                      signal_count, first_signal, last_signal, platform, opened_at, updated_at) \
                      VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
@@ -574,9 +576,34 @@ impl CaseStore for SqliteStore {
                     cat_str(s.category), s.has_context, s.signal_count, s.first_signal, s.last_signal,
                     s.platform, now
                 ])?;
-                Upsert::Opened(tx.last_insert_rowid())
-            }
-        };
+            Upsert::Opened(tx.last_insert_rowid())
+        }
+    };
+    Ok(out)
+}
+
+fn cat_str(c: Option<Category>) -> Option<&'static str> {
+    c.map(|c| c.as_str())
+}
+
+impl CaseStore for SqliteStore {
+    fn upsert_case(&mut self, s: &CaseScore, now: i64) -> Result<Upsert, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = upsert_in(&tx, s, now)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn upsert_cases(&mut self, scores: &[CaseScore], now: i64) -> Result<Vec<Upsert>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = scores
+            .iter()
+            .map(|s| upsert_in(&tx, s, now))
+            .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(out)
     }

@@ -157,4 +157,28 @@ pub trait Store: Send {
     ) -> Result<(WriteStats, WriteStats), StoreError>;
     /// The last committed checkpoint of a stream.
     fn checkpoint(&self, stream: &str) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// How many of an account's `newest` most recent posts were created in `[since, until]`
+    /// (the velocity part of a case's reach). Backends should answer without loading posts.
+    fn account_velocity(
+        &self,
+        account_id: &str,
+        since: i64,
+        until: i64,
+        newest: usize,
+    ) -> Result<u64, StoreError> {
+        Ok(self
+            .posts_by_account(account_id, newest)?
+            .iter()
+            .filter(|p| p.created_at >= since && p.created_at <= until)
+            .count() as u64)
+    }
+    /// The author of a stored post, `None` when the post is not stored.
+    fn post_author(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.post(id)?.map(|p| p.account_id))
+    }
+    /// An account's follower count, `None` when unknown or not stored.
+    fn account_followers(&self, id: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.account(id)?.and_then(|a| a.followers))
+    }
 }

@@ -2,7 +2,7 @@
 //! batched idempotent upserts.
 
 use crate::{PlatformStats, Sourced, Stats, Store, StoreError, WriteStats};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use vigil_model::{Account, Enforcement, EntityKind, Post, Record, Signal};
@@ -286,6 +286,51 @@ impl Store for SqliteStore {
             Self::post_from_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn account_velocity(
+        &self,
+        account_id: &str,
+        since: i64,
+        until: i64,
+        newest: usize,
+    ) -> Result<u64, StoreError> {
+        // The same rows as `posts_by_account` (newest first, `newest` of them), times only.
+        // The window is checked here, not in SQL: a bound range there makes SQLite re-plan
+        // the statement on every call.
+        let mut q = self.conn.prepare_cached(
+            "SELECT p.created_at FROM posts p WHERE p.account_key = ?3 AND p.account_id = ?1 \
+             ORDER BY p.created_at DESC LIMIT ?2",
+        )?;
+        let mut rows = q.query(params![
+            account_id,
+            newest.min(i64::MAX as usize) as i64,
+            account_key(account_id)
+        ])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let t: i64 = r.get(0)?;
+            if t < since {
+                break; // newest first: nothing older can be in the window
+            }
+            n += u64::from(t <= until);
+        }
+        Ok(n)
+    }
+
+    fn post_author(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT account_id FROM posts WHERE id = ?1")?;
+        Ok(q.query_row([id], |r| r.get(0)).optional()?)
+    }
+
+    fn account_followers(&self, id: &str) -> Result<Option<u64>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT followers FROM accounts WHERE id = ?1")?;
+        let f: Option<Option<i64>> = q.query_row([id], |r| r.get(0)).optional()?;
+        Ok(f.flatten().map(|v| v.max(0) as u64))
     }
 
     fn write_signals(&mut self, signals: &[Signal]) -> Result<WriteStats, StoreError> {
