@@ -17,6 +17,7 @@ fn main() {
         })
         .expect("posts");
     let texts: Vec<_> = posts.iter().map(|p| vigil_text::analyze(&p.text)).collect();
+    eprintln!("{} posts loaded and analysed", posts.len());
     let mut total = 0u64;
     let t0 = std::time::Instant::now();
     for r in 0..repeat {
@@ -60,6 +61,16 @@ fn main() {
                 f.edges.len(),
                 f.tracked_keys,
                 f.bytes_per_key
+            );
+            eprintln!(
+                "state: campaign {} entries ~{} KiB, coordination {} entries ~{} KiB; \
+                 edges evicted {}, accounts forgotten {}",
+                f.campaign_state_len,
+                f.campaign_state_bytes / 1024,
+                f.coordination_state_len,
+                f.coordination_state_bytes / 1024,
+                f.edges_evicted,
+                f.accounts_forgotten
             );
         }
     }
