@@ -99,6 +99,8 @@ struct Edge {
 
 /// Signatures held for similarity checks, whatever the text window holds.
 pub const MAX_SIGS: usize = 1 << 18;
+/// Emptied window deques kept for reuse.
+const POOL: usize = 1 << 16;
 /// Posts remembered per window key (the fan-out reads the newest `max_fanout` of them).
 const WINDOW_KEEP: usize = 4;
 
@@ -130,6 +132,9 @@ pub struct CoordGraph {
     buf_bands: Vec<u64>,
     buf_cands: Vec<(u32, u64)>,
     buf_partners: Vec<(u32, usize)>,
+    /// Emptied window deques kept for reuse (most window keys are seen once: without the
+    /// pool every post would allocate and later free several deques).
+    pool: Vec<VecDeque<(i64, u32, u64)>>,
     last_prune: i64,
     last_cluster: i64,
     now: i64,
@@ -171,6 +176,7 @@ impl CoordGraph {
             buf_bands: Vec::new(),
             buf_cands: Vec::new(),
             buf_partners: Vec::new(),
+            pool: Vec::new(),
             last_prune: i64::MIN,
             last_cluster: i64::MIN,
             now: i64::MIN,
@@ -443,7 +449,10 @@ impl CoordGraph {
         cands: Option<&mut Vec<(u32, u64)>>,
     ) {
         let max_fanout = self.cfg.max_fanout;
-        let q = self.windows[rel].entry(key).or_default();
+        let pool = &mut self.pool;
+        let q = self.windows[rel]
+            .entry(key)
+            .or_insert_with(|| pool.pop().unwrap_or_default());
         while let Some(&(qt, _, _)) = q.front() {
             if qt >= t - window && q.len() <= max_fanout * WINDOW_KEEP {
                 break;
@@ -488,9 +497,17 @@ impl CoordGraph {
         self.origins.retain(|_, o| o.0 >= t - ow);
         let tw = self.cfg.text_window_ms.max(self.cfg.link_window_ms);
         let rw = self.cfg.repost_window_ms;
+        let pool = &mut self.pool;
         for (rel, w) in self.windows.iter_mut().enumerate() {
             let win = if rel >= 4 { rw } else { tw };
-            w.retain(|_, q| q.back().is_some_and(|b| b.0 >= t - win));
+            w.retain(|_, q| {
+                let keep = q.back().is_some_and(|b| b.0 >= t - win);
+                if !keep && pool.len() < POOL && q.capacity() <= 16 {
+                    q.clear();
+                    pool.push(std::mem::take(q));
+                }
+                keep
+            });
         }
     }
 
