@@ -209,7 +209,8 @@ pub struct SpaceSaving<V> {
     capacity: usize,
     slots: FastMap<u64, (u64, u64, V)>,
     heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u64)>>,
-    requeue: Vec<(u64, u64)>,
+    /// Pinned keys popped from the heap since the last rebuild.
+    parked: usize,
 }
 
 impl<V> SpaceSaving<V> {
@@ -218,7 +219,7 @@ impl<V> SpaceSaving<V> {
             capacity: capacity.max(1),
             slots: FastMap::default(),
             heap: std::collections::BinaryHeap::new(),
-            requeue: Vec::new(),
+            parked: 0,
         }
     }
 
@@ -260,18 +261,16 @@ impl<V> SpaceSaving<V> {
         let mut evicted = None;
         let mut base = 0;
         if self.slots.len() >= self.capacity {
-            // Pop until a live, unpinned minimum is found; pinned ones are re-queued.
+            // Pop until a live, unpinned minimum is found. Pinned keys leave the heap (they
+            // are parked, not re-queued: re-queuing them made every eviction pop and push
+            // every pinned key below the victim); they come back at the next heap rebuild,
+            // so a key that is unpinned later is again a candidate.
             let mut victim = None;
-            let mut pinned_seen = 0usize;
             while let Some(std::cmp::Reverse((c, k))) = self.heap.pop() {
                 match self.slots.get(&k) {
                     Some(s) if s.0 == c => {
                         if pinned(&s.2) {
-                            self.requeue.push((c, k));
-                            pinned_seen += 1;
-                            if pinned_seen > self.capacity {
-                                break;
-                            }
+                            self.parked += 1;
                             continue;
                         }
                         victim = Some((c, k));
@@ -283,10 +282,9 @@ impl<V> SpaceSaving<V> {
                     None => continue,
                 }
             }
-            for r in self.requeue.drain(..) {
-                self.heap.push(std::cmp::Reverse(r));
-            }
-            let (c, k) = victim?; // everything pinned: the key is not tracked
+            // Everything pinned: the key is not tracked (and the next admission finds the heap
+            // empty at once, instead of popping every pinned key again).
+            let (c, k) = victim?;
             let (_, _, v) = self.slots.remove(&k).expect("live victim");
             evicted = Some((k, v));
             base = c;
@@ -295,14 +293,19 @@ impl<V> SpaceSaving<V> {
         self.slots.insert(key, (c, base, make()));
         self.heap.push(std::cmp::Reverse((c, key)));
         if self.heap.len() > 4 * self.capacity + 64 {
-            self.heap = self
-                .slots
-                .iter()
-                .map(|(k, s)| std::cmp::Reverse((s.0, *k)))
-                .collect();
+            self.rebuild();
         }
         let s = self.slots.get_mut(&key).expect("inserted");
         Some((&mut s.2, true, evicted))
+    }
+
+    fn rebuild(&mut self) {
+        self.heap = self
+            .slots
+            .iter()
+            .map(|(k, s)| std::cmp::Reverse((s.0, *k)))
+            .collect();
+        self.parked = 0;
     }
 
     pub fn get(&self, key: u64) -> Option<&V> {
