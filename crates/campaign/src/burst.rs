@@ -57,8 +57,8 @@ impl Default for BurstConfig {
             ratio: 4.0,
             z: 3.0,
             max_keys: 16_384,
-            max_campaigns: 4_096,
-            max_participants: 20_000,
+            max_campaigns: 1_024,
+            max_participants: 5_000,
             idle_end_ms: 3_600_000,
             join_share: 0.6,
             min_duplicate_share: 0.4,
@@ -76,6 +76,8 @@ pub const MAX_RISKY_ACCOUNTS: usize = 1 << 20;
 /// Campaign post times held for the velocity (a campaign faster than this many posts per
 /// window reports this as its window count).
 pub const MAX_RECENT_TIMES: usize = 1 << 16;
+/// LSH bands remembered per campaign (about 40 bytes each).
+pub const MAX_BANDS: usize = 16_384;
 /// Keys of hijacked trends remembered per campaign.
 pub const MAX_CO_KEYS: usize = 64;
 /// A participant is in a campaign's coordinated core after this many windowed near-duplicate
@@ -172,6 +174,8 @@ pub struct BurstState {
     risk: FastMap<u64, f32>,
     /// Risky accounts not stored because the table was full.
     pub risk_dropped: u64,
+    /// Bursts that opened no campaign because every slot held an extremist campaign.
+    pub campaigns_refused: u64,
     pub alerts: Vec<u32>,
     pub posts: u64,
 }
@@ -185,6 +189,7 @@ impl BurstState {
             by_id: HashMap::new(),
             risk: FastMap::default(),
             risk_dropped: 0,
+            campaigns_refused: 0,
             alerts: Vec::new(),
             posts: 0,
             cfg,
@@ -435,7 +440,13 @@ impl BurstState {
                     if let Some(&c) = self.by_id.get(&id) {
                         c
                     } else {
-                        self.new_campaign(id, kind, label, start, wc)
+                        match self.new_campaign(id, kind, label, start, wc) {
+                            Some(c) => c,
+                            None => {
+                                self.campaigns_refused += 1;
+                                continue;
+                            }
+                        }
                     }
                 }
             };
@@ -501,9 +512,10 @@ impl BurstState {
         label: String,
         start: i64,
         wc: u32,
-    ) -> u32 {
-        if self.campaigns.len() >= self.cfg.max_campaigns {
-            // Keep memory bounded: recycle the oldest non-extremist campaign's slot.
+    ) -> Option<u32> {
+        if self.campaigns.len() >= self.cfg.max_campaigns.max(1) {
+            // Keep memory bounded: recycle the oldest non-extremist campaign's slot; when
+            // every slot holds an extremist campaign, no new campaign opens (counted).
             if let Some((i, _)) = self
                 .campaigns
                 .iter()
@@ -518,14 +530,15 @@ impl BurstState {
                 self.by_id.remove(&old.id);
                 self.by_id.insert(id, i as u32);
                 // Keys still pointing at the recycled slot are detached lazily by id check.
-                return i as u32;
+                return Some(i as u32);
             }
+            return None;
         }
         let c = self.campaigns.len() as u32;
         self.campaigns
             .push(Campaign::new(id.clone(), kind, label, start, wc));
         self.by_id.insert(id, c);
-        c
+        Some(c)
     }
 
     /// Snapshot of every campaign (bursts included; `extremist` says which are campaigns).
@@ -653,7 +666,7 @@ impl Campaign {
                         e.last_t = f.t;
                     }
                     None => {
-                        if self.bands.len() < 65_536 {
+                        if self.bands.len() < MAX_BANDS {
                             self.bands.insert(
                                 h,
                                 Band {

@@ -110,6 +110,8 @@ pub struct Findings {
     /// Edges dropped by `CoordConfig::max_edges`, accounts forgotten by `max_accounts`.
     pub edges_evicted: u64,
     pub accounts_forgotten: u64,
+    /// Bursts that opened no campaign because every slot held an extremist campaign.
+    pub campaigns_refused: u64,
 }
 
 impl Findings {
@@ -583,6 +585,7 @@ impl Detector for CampaignDetector {
             fnd.bytes_per_key = self.state.bytes_per_key();
             fnd.campaign_state_len = self.state.state_len();
             fnd.campaign_state_bytes = self.state.approx_bytes();
+            fnd.campaigns_refused = self.state.campaigns_refused;
         }
     }
 }

@@ -120,6 +120,7 @@ fn small_bounds() -> Config {
     c.coord.max_edges = 20_000;
     c.coord.max_accounts = 5_000;
     c.burst.max_participants = 2_000;
+    c.burst.max_campaigns = 64;
     c.burst.max_keys = 1_024;
     c
 }
@@ -170,6 +171,7 @@ fn flood_keeps_explanations_and_state_bounded() {
     for c in &f.campaigns {
         assert!(c.participants.len() <= cfg.burst.max_participants);
     }
+    assert!(f.campaigns.len() <= cfg.burst.max_campaigns);
     assert!(f.edges.len() <= cfg.coord.max_edges);
     assert!(f.edges_evicted > 0, "the edge bound was never reached");
     assert!(f.tracked_keys <= cfg.burst.max_keys);
