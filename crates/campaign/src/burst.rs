@@ -6,7 +6,7 @@
 //! participants' risk), never by volume.
 
 use crate::features::{Key, KeyKind, PostFeatures};
-use crate::sketch::{hash_bytes, DecayedCountMin, HyperLogLog, SpaceSaving};
+use crate::sketch::{hash_bytes, DecayedCountMin, FastMap, HyperLogLog, SpaceSaving};
 use crate::CampaignRecord;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -57,8 +57,8 @@ impl Default for BurstConfig {
             ratio: 4.0,
             z: 3.0,
             max_keys: 16_384,
-            max_campaigns: 4_096,
-            max_participants: 20_000,
+            max_campaigns: 1_024,
+            max_participants: 5_000,
             idle_end_ms: 3_600_000,
             join_share: 0.6,
             min_duplicate_share: 0.4,
@@ -69,6 +69,17 @@ impl Default for BurstConfig {
 }
 
 const RECENT: usize = 64;
+/// Risk at or above which a participant counts as risky in the judgement.
+const RISKY: f32 = 0.5;
+/// Accounts whose risk is held (about 24 bytes each).
+pub const MAX_RISKY_ACCOUNTS: usize = 1 << 20;
+/// Campaign post times held for the velocity (a campaign faster than this many posts per
+/// window reports this as its window count).
+pub const MAX_RECENT_TIMES: usize = 1 << 16;
+/// LSH bands remembered per campaign (about 40 bytes each).
+pub const MAX_BANDS: usize = 16_384;
+/// Keys of hijacked trends remembered per campaign.
+pub const MAX_CO_KEYS: usize = 64;
 /// A participant is in a campaign's coordinated core after this many windowed near-duplicate
 /// links (a flood's posts are each surrounded by others within minutes; a release re-posted by
 /// fans over hours links a pair now and then).
@@ -80,8 +91,8 @@ struct Band {
     last: u64,
     last_t: i64,
 }
-/// Post ids listed per campaign (the cases convention's limit).
-pub const MAX_LISTED_POSTS: usize = 100_000;
+/// Post ids kept per campaign (its first posts, the sample its signals name).
+pub const MAX_LISTED_POSTS: usize = crate::MAX_EXPLANATION_POSTS;
 
 struct KeyState {
     kind: KeyKind,
@@ -129,7 +140,9 @@ pub struct Campaign {
     hll: HyperLogLog,
     participants: Vec<String>,
     /// Account hash -> index into `participants` (`u32::MAX` past the listing cap).
-    participant_set: HashMap<u64, u32>,
+    participant_set: FastMap<u64, u32>,
+    /// The participant set reached its bound (2 × `max_participants`).
+    set_full: bool,
     /// Participants (indices) whose posts near-duplicate another participant's, or were
     /// near-duplicated: the campaign's coordinated core.
     coordinated: BTreeMap<u32, u32>,
@@ -142,7 +155,7 @@ pub struct Campaign {
     harm_posts: u64,
     context_posts: u64,
     risky_accounts: u64,
-    bands: HashMap<u64, Band>,
+    bands: FastMap<u64, Band>,
     pub extremist: bool,
     pub first_alert_at: Option<i64>,
     pub posts_before_alert: Option<u64>,
@@ -158,7 +171,11 @@ pub struct BurstState {
     pub campaigns: Vec<Campaign>,
     by_id: HashMap<String, u32>,
     /// Account risk: max harm of their own posts, raised by membership in reported clusters.
-    risk: HashMap<u64, f32>,
+    risk: FastMap<u64, f32>,
+    /// Risky accounts not stored because the table was full.
+    pub risk_dropped: u64,
+    /// Bursts that opened no campaign because every slot held an extremist campaign.
+    pub campaigns_refused: u64,
     pub alerts: Vec<u32>,
     pub posts: u64,
 }
@@ -170,7 +187,9 @@ impl BurstState {
             cms: DecayedCountMin::new(16, 4, cfg.baseline_half_life_ms),
             campaigns: Vec::new(),
             by_id: HashMap::new(),
-            risk: HashMap::new(),
+            risk: FastMap::default(),
+            risk_dropped: 0,
+            campaigns_refused: 0,
             alerts: Vec::new(),
             posts: 0,
             cfg,
@@ -212,11 +231,63 @@ impl BurstState {
 
     /// Raise an account's risk (coordination cluster membership, association with suspensions).
     pub fn raise_risk(&mut self, account: &str, r: f32) {
-        let e = self
-            .risk
-            .entry(hash_bytes(account.as_bytes()))
-            .or_insert(0.0);
+        self.raise_risk_hash(hash_bytes(account.as_bytes()), r);
+    }
+
+    /// As [`raise_risk`](Self::raise_risk), by the account id's [`hash_bytes`].
+    pub fn raise_risk_hash(&mut self, account: u64, r: f32) {
+        // Only risks at or above the judgement's threshold are ever read, so lower ones are
+        // not stored; at most `MAX_RISKY_ACCOUNTS` accounts are held (later ones are dropped).
+        if r < RISKY {
+            return;
+        }
+        if self.risk.len() >= MAX_RISKY_ACCOUNTS && !self.risk.contains_key(&account) {
+            self.risk_dropped += 1;
+            return;
+        }
+        let e = self.risk.entry(account).or_insert(0.0);
         *e = e.max(r);
+    }
+
+    /// Entries held in the detector's growing structures (tracked keys, campaigns, their
+    /// participants, post samples and band tables, risky accounts): every one is bounded,
+    /// see docs/CAMPAIGNS.md "Bounds".
+    pub fn state_len(&self) -> usize {
+        self.keys.len()
+            + self.keys.heap_len()
+            + self.risk.len()
+            + self
+                .campaigns
+                .iter()
+                .map(|c| {
+                    1 + c.participants.len()
+                        + c.participant_set.len()
+                        + c.coordinated.len()
+                        + c.post_ids.len()
+                        + c.bands.len()
+                        + c.recent_times.len()
+                        + c.co_keys.len()
+                })
+                .sum::<usize>()
+    }
+
+    /// Approximate bytes of detector state (containers' element sizes, strings by length).
+    pub fn approx_bytes(&self) -> usize {
+        let per_key = std::mem::size_of::<KeyState>()
+            + 48
+            + (self.cfg.window_ms / self.cfg.bucket_ms.max(1)) as usize * 4
+            + RECENT * 16;
+        let mut b = self.keys.len() * per_key + self.keys.heap_len() * 16 + self.cms.bytes();
+        b += self.risk.len() * 24;
+        for c in &self.campaigns {
+            b += std::mem::size_of::<Campaign>() + HyperLogLog::BYTES + c.id.len();
+            b += c.participants.iter().map(|p| p.len() + 24).sum::<usize>();
+            b += c.participant_set.len() * 24 + c.coordinated.len() * 16;
+            b += c.post_ids.iter().map(|p| p.len() + 24).sum::<usize>();
+            b += c.bands.len() * 40 + c.recent_times.len() * 8;
+            b += c.co_keys.iter().map(|k| k.len() + 24).sum::<usize>();
+        }
+        b
     }
 
     /// Observe one post in event-time order; returns the campaigns that newly alerted.
@@ -224,8 +295,7 @@ impl BurstState {
         self.posts += 1;
         let acct = hash_bytes(f.account.as_bytes());
         if !f.context && f.harm > 0.0 {
-            let e = self.risk.entry(acct).or_insert(0.0);
-            *e = e.max(f.harm * 0.8);
+            self.raise_risk_hash(acct, f.harm * 0.8);
         }
         let t = f.t;
         let nb = (self.cfg.window_ms / self.cfg.bucket_ms.max(1)).max(1) as usize;
@@ -245,7 +315,9 @@ impl BurstState {
             self.cms.add(k.hash, t, 1.0);
             // Admission: a phrase band seen once (almost all of them) cannot be a burst; it
             // enters the Space-Saving table only on its second sighting (its first counts in
-            // the sketch), so unique texts do not churn the table.
+            // the sketch), so unique texts do not churn the table. (An exact "seen once"
+            // table was tried in round 3: ~10% less CPU on a 335k-post world, but one fewer
+            // true detection on the seed-2 demo world, so the sketch test stays.)
             if k.kind == KeyKind::Phrase
                 && self.keys.get(k.hash).is_none()
                 && self.cms.estimate(k.hash) < 1.5
@@ -368,7 +440,13 @@ impl BurstState {
                     if let Some(&c) = self.by_id.get(&id) {
                         c
                     } else {
-                        self.new_campaign(id, kind, label, start, wc)
+                        match self.new_campaign(id, kind, label, start, wc) {
+                            Some(c) => c,
+                            None => {
+                                self.campaigns_refused += 1;
+                                continue;
+                            }
+                        }
                     }
                 }
             };
@@ -411,7 +489,10 @@ impl BurstState {
                         .first()
                         .map(|k| k.1.clone())
                         .unwrap_or_default();
-                    self.campaigns[e as usize].co_keys.insert(k);
+                    let ck = &mut self.campaigns[e as usize].co_keys;
+                    if ck.len() < MAX_CO_KEYS {
+                        ck.insert(k);
+                    }
                 }
             }
             let camp = &mut self.campaigns[c as usize];
@@ -431,9 +512,10 @@ impl BurstState {
         label: String,
         start: i64,
         wc: u32,
-    ) -> u32 {
-        if self.campaigns.len() >= self.cfg.max_campaigns {
-            // Keep memory bounded: recycle the oldest non-extremist campaign's slot.
+    ) -> Option<u32> {
+        if self.campaigns.len() >= self.cfg.max_campaigns.max(1) {
+            // Keep memory bounded: recycle the oldest non-extremist campaign's slot; when
+            // every slot holds an extremist campaign, no new campaign opens (counted).
             if let Some((i, _)) = self
                 .campaigns
                 .iter()
@@ -448,14 +530,15 @@ impl BurstState {
                 self.by_id.remove(&old.id);
                 self.by_id.insert(id, i as u32);
                 // Keys still pointing at the recycled slot are detached lazily by id check.
-                return i as u32;
+                return Some(i as u32);
             }
+            return None;
         }
         let c = self.campaigns.len() as u32;
         self.campaigns
             .push(Campaign::new(id.clone(), kind, label, start, wc));
         self.by_id.insert(id, c);
-        c
+        Some(c)
     }
 
     /// Snapshot of every campaign (bursts included; `extremist` says which are campaigns).
@@ -478,7 +561,8 @@ impl Campaign {
             peak_velocity: 0.0,
             hll: HyperLogLog::default(),
             participants: Vec::new(),
-            participant_set: HashMap::new(),
+            participant_set: FastMap::default(),
+            set_full: false,
             coordinated: BTreeMap::new(),
             post_ids: Vec::new(),
             langs: BTreeMap::new(),
@@ -488,7 +572,7 @@ impl Campaign {
             harm_posts: 0,
             context_posts: 0,
             risky_accounts: 0,
-            bands: HashMap::new(),
+            bands: FastMap::default(),
             extremist: false,
             first_alert_at: None,
             posts_before_alert: None,
@@ -507,12 +591,12 @@ impl Campaign {
     ) {
         self.posts += 1;
         self.end = self.end.max(f.t);
-        self.hll.add(acct);
         self.recent_times.push_back(f.t);
-        while self
-            .recent_times
-            .front()
-            .is_some_and(|&x| x < f.t - cfg.window_ms)
+        while self.recent_times.len() > MAX_RECENT_TIMES
+            || self
+                .recent_times
+                .front()
+                .is_some_and(|&x| x < f.t - cfg.window_ms)
         {
             self.recent_times.pop_front();
         }
@@ -527,8 +611,10 @@ impl Campaign {
         if self.post_ids.len() < MAX_LISTED_POSTS {
             self.post_ids.push(f.post_id.clone());
         }
-        let new_participant = !self.participant_set.contains_key(&acct);
-        if new_participant {
+        let hll_new = self.hll.add(acct);
+        let new_participant = if self.participant_set.contains_key(&acct) {
+            false
+        } else if self.participant_set.len() < 2 * cfg.max_participants {
             let idx = if self.participants.len() < cfg.max_participants {
                 self.participants.push(f.account.clone());
                 (self.participants.len() - 1) as u32
@@ -536,7 +622,12 @@ impl Campaign {
                 u32::MAX
             };
             self.participant_set.insert(acct, idx);
-        }
+            true
+        } else {
+            // Past the set's bound, newness is the HyperLogLog's (a register moved).
+            self.set_full = true;
+            hll_new
+        };
         if hijacked {
             return;
         }
@@ -546,7 +637,7 @@ impl Campaign {
         } else if f.harm >= 0.5 {
             self.harm_posts += 1;
         }
-        if new_participant && !f.context && risk >= 0.5 {
+        if new_participant && !f.context && risk >= RISKY {
             self.risky_accounts += 1;
         }
         if let Some(sig) = &f.sig {
@@ -575,7 +666,7 @@ impl Campaign {
                         e.last_t = f.t;
                     }
                     None => {
-                        if self.bands.len() < 65_536 {
+                        if self.bands.len() < MAX_BANDS {
                             self.bands.insert(
                                 h,
                                 Band {
@@ -594,8 +685,18 @@ impl Campaign {
         }
     }
 
+    /// Distinct participants: exact below the participant set's bound, estimated past it.
+    fn distinct(&self) -> usize {
+        let n = self.participant_set.len();
+        if self.set_full {
+            n.max(self.hll.estimate().round() as usize)
+        } else {
+            n
+        }
+    }
+
     fn judge(&mut self, cfg: &BurstConfig) -> bool {
-        let accounts = self.participant_set.len();
+        let accounts = self.distinct();
         if accounts < cfg.judge_min_accounts || self.judged_posts == 0 {
             return false;
         }
@@ -629,7 +730,7 @@ impl Campaign {
             evidence: serde_json::json!({
                 "duplicate_share": crate::coord::round3((self.dup_posts as f32 / p) as f64),
                 "harm_post_share": crate::coord::round3((self.harm_posts as f32 / p) as f64),
-                "risky_participant_share": crate::coord::round3((self.risky_accounts as f32 / self.participant_set.len().max(1) as f32) as f64),
+                "risky_participant_share": crate::coord::round3((self.risky_accounts as f32 / self.distinct().max(1) as f32) as f64),
                 "context_post_share": crate::coord::round3((self.context_posts as f32 / p) as f64),
                 "judged_posts": self.judged_posts,
             }),

@@ -5,7 +5,7 @@
 
 use crate::features::PostFeatures;
 use crate::louvain::louvain;
-use crate::sketch::{bands, minhash_similarity, MINHASH_K};
+use crate::sketch::{bands, hash_bytes, minhash_similarity, FastMap, MINHASH_K};
 use crate::ClusterRecord;
 use serde_json::json;
 use std::collections::{HashMap, VecDeque};
@@ -57,6 +57,15 @@ pub struct CoordConfig {
     pub min_cluster_size: usize,
     /// Clusters at or above this score are reported (signals, `reported` flag).
     pub report_score: f32,
+    /// Edges held at once. Past it, sub-threshold edges go first, then the weakest and
+    /// oldest strong ones, down to three quarters of the bound.
+    pub max_edges: usize,
+    /// Accounts held at once. Past it, at each prune, accounts idle for `prune_after_ms`
+    /// with no edge and no cluster are forgotten (their ids are reused).
+    pub max_accounts: usize,
+    /// Re-clustering is also deferred until the posts since the last one, times this, reach
+    /// the number of strong edges: Louvain's cost stays within a bounded amount per post.
+    pub recluster_edges_per_post: usize,
 }
 
 impl Default for CoordConfig {
@@ -74,6 +83,9 @@ impl Default for CoordConfig {
             fast_weight: 2,
             min_cluster_size: 3,
             report_score: 0.5,
+            max_edges: 1 << 20,
+            max_accounts: 1 << 20,
+            recluster_edges_per_post: 32,
         }
     }
 }
@@ -85,6 +97,13 @@ struct Edge {
     last: i64,
 }
 
+/// Signatures held for similarity checks, whatever the text window holds.
+pub const MAX_SIGS: usize = 1 << 18;
+/// Emptied window deques kept for reuse.
+const POOL: usize = 1 << 16;
+/// Posts remembered per window key (the fan-out reads the newest `max_fanout` of them).
+const WINDOW_KEEP: usize = 4;
+
 /// The incremental coordination graph.
 pub struct CoordGraph {
     cfg: CoordConfig,
@@ -93,25 +112,45 @@ pub struct CoordGraph {
     /// Per account: strongest harm seen (non-context posts), and whether it posted with context.
     harm: Vec<f32>,
     context: Vec<bool>,
+    /// Per account: event time of its latest post (for forgetting idle accounts).
+    last_seen: Vec<i64>,
+    /// Forgotten account ids, reused by new accounts.
+    free: Vec<u32>,
     /// Windows per relation: key -> recent (time, account, post seq).
-    windows: [HashMap<u64, VecDeque<(i64, u32, u64)>>; 6],
+    windows: [FastMap<u64, VecDeque<(i64, u32, u64)>>; 6],
     /// Recent signatures for similarity checks, by post seq.
     sigs: VecDeque<(u64, i64, [u64; MINHASH_K])>,
     seq: u64,
-    edges: HashMap<(u32, u32), Edge>,
+    edges: FastMap<(u32, u32), Edge>,
+    /// Edges at or above the minimum weight.
+    strong: usize,
+    posts_since_cluster: usize,
+    /// Edges dropped by the `max_edges` bound, accounts forgotten by `max_accounts`.
+    pub edges_evicted: u64,
+    pub accounts_forgotten: u64,
+    /// Reusable per-post buffers.
+    buf_bands: Vec<u64>,
+    buf_cands: Vec<(u32, u64)>,
+    buf_partners: Vec<(u32, usize)>,
+    /// Emptied window deques kept for reuse (most window keys are seen once: without the
+    /// pool every post would allocate and later free several deques).
+    pool: Vec<VecDeque<(i64, u32, u64)>>,
     last_prune: i64,
     last_cluster: i64,
     now: i64,
     /// Latest clustering: account -> cluster index into `clusters`.
-    pub membership: HashMap<u32, usize>,
+    pub membership: FastMap<u32, usize>,
     pub clusters: Vec<ClusterRecord>,
     pub posts: u64,
     /// Per account: its posts that matched another account's within a window (capped at
     /// [`POSTS_PER_ACCOUNT`]), listed in cluster signals for bulk decisions.
-    coord_posts: HashMap<u32, Vec<String>>,
+    coord_posts: FastMap<u32, Vec<String>>,
     /// Recent posts by id hash: (time, author), for fast re-shares (pruned to the repost window).
-    origins: HashMap<u64, (i64, u32)>,
+    origins: FastMap<u64, (i64, u32)>,
 }
+
+/// Recent posts remembered for fast re-shares.
+pub const MAX_ORIGINS: usize = 1 << 22;
 
 /// Coordinated posts remembered per account.
 pub const POSTS_PER_ACCOUNT: usize = 32;
@@ -124,18 +163,28 @@ impl CoordGraph {
             names: Vec::new(),
             harm: Vec::new(),
             context: Vec::new(),
+            last_seen: Vec::new(),
+            free: Vec::new(),
             windows: Default::default(),
             sigs: VecDeque::new(),
             seq: 0,
-            edges: HashMap::new(),
+            edges: FastMap::default(),
+            strong: 0,
+            posts_since_cluster: 0,
+            edges_evicted: 0,
+            accounts_forgotten: 0,
+            buf_bands: Vec::new(),
+            buf_cands: Vec::new(),
+            buf_partners: Vec::new(),
+            pool: Vec::new(),
             last_prune: i64::MIN,
             last_cluster: i64::MIN,
             now: i64::MIN,
-            membership: HashMap::new(),
+            membership: FastMap::default(),
             clusters: Vec::new(),
             posts: 0,
-            coord_posts: HashMap::new(),
-            origins: HashMap::new(),
+            coord_posts: FastMap::default(),
+            origins: FastMap::default(),
         }
     }
 
@@ -143,8 +192,19 @@ impl CoordGraph {
         &self.cfg
     }
 
-    fn intern(&mut self, a: &str) -> u32 {
+    fn intern(&mut self, a: &str, t: i64) -> u32 {
         if let Some(&i) = self.ids.get(a) {
+            let ls = &mut self.last_seen[i as usize];
+            *ls = (*ls).max(t);
+            return i;
+        }
+        if let Some(i) = self.free.pop() {
+            let u = i as usize;
+            self.ids.insert(a.to_string(), i);
+            self.names[u] = a.to_string();
+            self.harm[u] = 0.0;
+            self.context[u] = false;
+            self.last_seen[u] = t;
             return i;
         }
         let i = self.names.len() as u32;
@@ -152,7 +212,62 @@ impl CoordGraph {
         self.names.push(a.to_string());
         self.harm.push(0.0);
         self.context.push(false);
+        self.last_seen.push(t);
         i
+    }
+
+    /// Accounts currently held (interned and not forgotten).
+    pub fn account_count(&self) -> usize {
+        self.names.len() - self.free.len()
+    }
+
+    /// Entries held in the graph's growing structures (accounts, edges, window entries,
+    /// signatures, re-share origins, remembered posts): every one is bounded, see
+    /// docs/CAMPAIGNS.md "Bounds".
+    pub fn state_len(&self) -> usize {
+        self.account_count()
+            + self.edges.len()
+            + self
+                .windows
+                .iter()
+                .map(|w| w.values().map(|q| 1 + q.len()).sum::<usize>())
+                .sum::<usize>()
+            + self.sigs.len()
+            + self.origins.len()
+            + self
+                .coord_posts
+                .values()
+                .map(|v| 1 + v.len())
+                .sum::<usize>()
+            + self.membership.len()
+    }
+
+    /// Approximate bytes of graph state.
+    pub fn approx_bytes(&self) -> usize {
+        let mut b = self
+            .names
+            .iter()
+            .map(|n| 2 * (n.len() + 24) + 32)
+            .sum::<usize>();
+        b += self.edges.len() * (8 + std::mem::size_of::<Edge>() + 8);
+        for w in &self.windows {
+            b += w.values().map(|q| 48 + q.capacity() * 24).sum::<usize>();
+        }
+        b += self.sigs.len() * (16 + 8 * MINHASH_K);
+        b += self.origins.len() * 32;
+        b += self
+            .coord_posts
+            .values()
+            .map(|v| 32 + v.iter().map(|p| p.len() + 24).sum::<usize>())
+            .sum::<usize>();
+        b + self.membership.len() * 24
+    }
+
+    /// Hashes ([`hash_bytes`]) of the members of reported clusters, appended to `out`.
+    pub fn reported_member_hashes(&self, out: &mut Vec<u64>) {
+        for c in self.clusters.iter().filter(|c| c.reported) {
+            out.extend(c.members.iter().map(|m| hash_bytes(m.as_bytes())));
+        }
     }
 
     /// The reported cluster ids of an account, from the latest clustering.
@@ -170,7 +285,8 @@ impl CoordGraph {
     /// Observe one post (in event-time order). Returns true when a re-clustering ran.
     pub fn observe(&mut self, f: &PostFeatures) -> bool {
         self.posts += 1;
-        let me = self.intern(&f.account);
+        self.posts_since_cluster += 1;
+        let me = self.intern(&f.account, f.t);
         if f.context {
             self.context[me as usize] = true;
         } else if f.harm > self.harm[me as usize] {
@@ -180,7 +296,8 @@ impl CoordGraph {
         self.now = self.now.max(t);
         self.seq += 1;
         let seq = self.seq;
-        let mut partners: Vec<(u32, usize)> = Vec::new();
+        let mut partners = std::mem::take(&mut self.buf_partners);
+        partners.clear();
         let tw = self.cfg.text_window_ms;
         let lw = self.cfg.link_window_ms;
         let rw = self.cfg.repost_window_ms;
@@ -189,21 +306,24 @@ impl CoordGraph {
         }
         if let Some(sig) = &f.sig {
             while let Some(&(_, st, _)) = self.sigs.front() {
-                if st >= t - tw {
+                if st >= t - tw && self.sigs.len() < MAX_SIGS {
                     break;
                 }
                 self.sigs.pop_front();
             }
-            let mut b = Vec::new();
+            let mut b = std::mem::take(&mut self.buf_bands);
+            b.clear();
             bands(sig, 4, &mut b);
-            let mut cands: Vec<(u32, u64)> = Vec::new();
-            for h in b {
-                let mut got = Vec::new();
-                self.window_hits(1, h, t, me, seq, tw, &mut got, Some(&mut cands));
+            let mut cands = std::mem::take(&mut self.buf_cands);
+            cands.clear();
+            let mut none = Vec::new();
+            for &h in &b {
+                self.window_hits(1, h, t, me, seq, tw, &mut none, Some(&mut cands));
             }
+            self.buf_bands = b;
             cands.sort_unstable();
             cands.dedup_by_key(|c| c.0);
-            for (acct, pseq) in cands {
+            for &(acct, pseq) in &cands {
                 if partners.iter().any(|p| p.0 == acct && p.1 == 0) {
                     continue; // identical text already counted
                 }
@@ -213,6 +333,7 @@ impl CoordGraph {
                     }
                 }
             }
+            self.buf_cands = cands;
             self.sigs.push_back((seq, t, *sig));
         }
         for &l in &f.links {
@@ -243,7 +364,7 @@ impl CoordGraph {
             }
             self.window_hits(CO_REPOST, h, t, me, seq, rw, &mut partners, None);
         }
-        if self.origins.len() < 4_000_000 {
+        if self.origins.len() < MAX_ORIGINS {
             self.origins.insert(f.id_hash, (t, me));
         }
         if let Some(h) = f.reply_to {
@@ -259,13 +380,22 @@ impl CoordGraph {
                 v.push(f.post_id.clone());
             }
         }
-        let all = partners.into_iter().map(|(a, k)| (a, k, 1)).chain(bonus);
+        let min = self.cfg.min_edge_weight;
+        let all = partners.iter().map(|&(a, k)| (a, k, 1)).chain(bonus);
         for (other, kind, w) in all {
             let k = if me < other { (me, other) } else { (other, me) };
             let e = self.edges.entry(k).or_default();
-            e.n += w;
-            e.kinds[kind] += w;
+            let was_strong = e.n >= min;
+            e.n = e.n.saturating_add(w);
+            e.kinds[kind] = e.kinds[kind].saturating_add(w);
             e.last = t;
+            if !was_strong && e.n >= min {
+                self.strong += 1;
+            }
+        }
+        self.buf_partners = partners;
+        if self.edges.len() > self.cfg.max_edges.max(64) {
+            self.shrink_edges();
         }
         if self.last_prune == i64::MIN {
             self.last_prune = t;
@@ -274,11 +404,36 @@ impl CoordGraph {
         if t - self.last_prune >= self.cfg.prune_after_ms / 4 {
             self.prune(t);
         }
-        if t - self.last_cluster >= self.cfg.recluster_every_ms {
+        if t - self.last_cluster >= self.cfg.recluster_every_ms
+            && self
+                .posts_since_cluster
+                .saturating_mul(self.cfg.recluster_edges_per_post.max(1))
+                >= self.strong
+        {
             self.recluster(t);
             return true;
         }
         false
+    }
+
+    /// Bring the edge table back to three quarters of `max_edges`: sub-threshold edges first,
+    /// then the weakest (fewest co-actions, then least recent) strong ones.
+    fn shrink_edges(&mut self) {
+        let max = self.cfg.max_edges.max(64);
+        let target = max - max / 4;
+        let min = self.cfg.min_edge_weight;
+        let before = self.edges.len();
+        if self.edges.len() - self.strong > 0 {
+            self.edges.retain(|_, e| e.n >= min);
+        }
+        if self.edges.len() > target {
+            let mut ranks: Vec<(u32, i64)> = self.edges.values().map(|e| (e.n, e.last)).collect();
+            let cut = ranks.len() - target;
+            let (_, &mut pivot, _) = ranks.select_nth_unstable(cut);
+            self.edges.retain(|_, e| (e.n, e.last) >= pivot);
+        }
+        self.strong = self.edges.values().filter(|e| e.n >= min).count();
+        self.edges_evicted += (before - self.edges.len()) as u64;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -294,9 +449,12 @@ impl CoordGraph {
         cands: Option<&mut Vec<(u32, u64)>>,
     ) {
         let max_fanout = self.cfg.max_fanout;
-        let q = self.windows[rel].entry(key).or_default();
+        let pool = &mut self.pool;
+        let q = self.windows[rel]
+            .entry(key)
+            .or_insert_with(|| pool.pop().unwrap_or_default());
         while let Some(&(qt, _, _)) = q.front() {
-            if qt >= t - window && q.len() <= max_fanout * 4 {
+            if qt >= t - window && q.len() <= max_fanout * WINDOW_KEEP {
                 break;
             }
             q.pop_front();
@@ -334,21 +492,62 @@ impl CoordGraph {
         let min = self.cfg.min_edge_weight;
         let horizon = t - self.cfg.prune_after_ms;
         self.edges.retain(|_, e| e.n >= min || e.last >= horizon);
+        self.forget_idle_accounts(horizon);
         let ow = self.cfg.repost_window_ms.max(self.cfg.fast_repost_ms);
         self.origins.retain(|_, o| o.0 >= t - ow);
         let tw = self.cfg.text_window_ms.max(self.cfg.link_window_ms);
         let rw = self.cfg.repost_window_ms;
+        let pool = &mut self.pool;
         for (rel, w) in self.windows.iter_mut().enumerate() {
             let win = if rel >= 4 { rw } else { tw };
-            w.retain(|_, q| q.back().is_some_and(|b| b.0 >= t - win));
+            w.retain(|_, q| {
+                let keep = q.back().is_some_and(|b| b.0 >= t - win);
+                if !keep && pool.len() < POOL && q.capacity() <= 16 {
+                    q.clear();
+                    pool.push(std::mem::take(q));
+                }
+                keep
+            });
+        }
+    }
+
+    /// Past `max_accounts`, forget accounts idle since before `horizon` that have no edge and
+    /// are in no cluster. Their window entries are older than every window and are never read
+    /// again (windows drop entries older than the window before reading), so an id can be
+    /// reused at once.
+    fn forget_idle_accounts(&mut self, horizon: i64) {
+        if self.account_count() <= self.cfg.max_accounts {
+            return;
+        }
+        let mut busy = vec![false; self.names.len()];
+        for k in self.edges.keys() {
+            busy[k.0 as usize] = true;
+            busy[k.1 as usize] = true;
+        }
+        for a in self.membership.keys() {
+            busy[*a as usize] = true;
+        }
+        for &f in &self.free {
+            busy[f as usize] = true; // already free
+        }
+        for i in 0..self.names.len() {
+            if busy[i] || self.last_seen[i] >= horizon {
+                continue;
+            }
+            let name = std::mem::take(&mut self.names[i]);
+            self.ids.remove(&name);
+            self.coord_posts.remove(&(i as u32));
+            self.free.push(i as u32);
+            self.accounts_forgotten += 1;
         }
     }
 
     /// Run Louvain on the current graph (edges at or above the minimum weight) and score clusters.
     pub fn recluster(&mut self, t: i64) {
         self.last_cluster = t;
+        self.posts_since_cluster = 0;
         let min = self.cfg.min_edge_weight;
-        let mut nodes: HashMap<u32, u32> = HashMap::new();
+        let mut nodes: FastMap<u32, u32> = FastMap::default();
         let mut order: Vec<u32> = Vec::new();
         let mut strong: Vec<(&(u32, u32), &Edge)> =
             self.edges.iter().filter(|(_, e)| e.n >= min).collect();
@@ -445,15 +644,18 @@ impl CoordGraph {
         }
     }
 
-    /// The coordinated posts of a cluster's members (see [`POSTS_PER_ACCOUNT`]).
-    pub fn cluster_posts(&self, c: &ClusterRecord) -> Vec<String> {
+    /// The first `limit` coordinated posts of a cluster's members (see [`POSTS_PER_ACCOUNT`])
+    /// and how many are remembered in all.
+    pub fn cluster_posts(&self, c: &ClusterRecord, limit: usize) -> (Vec<String>, usize) {
         let mut v = Vec::new();
+        let mut total = 0;
         for m in &c.members {
             if let Some(p) = self.ids.get(m).and_then(|i| self.coord_posts.get(i)) {
-                v.extend(p.iter().cloned());
+                total += p.len();
+                v.extend(p.iter().take(limit.saturating_sub(v.len())).cloned());
             }
         }
-        v
+        (v, total)
     }
 
     /// Edges at or above the minimum weight: (account, account, weight, per-relation counts).

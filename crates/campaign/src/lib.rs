@@ -33,6 +33,24 @@ pub const COORDINATION: &str = "coordination";
 /// Version stamped on signals.
 pub const VERSION: &str = "campaign/1";
 
+/// Posts named in one campaign or cluster signal's explanation (`posts`): a bounded sample
+/// (the first posts) beside the total (`posts_total`). See [`MAX_EXPLANATION_ACCOUNTS`].
+pub const MAX_EXPLANATION_POSTS: usize = 100;
+
+/// Accounts named in one campaign or cluster signal's explanation (`accounts`): the first
+/// participants (a cluster's members in id order), beside `accounts_total`, with
+/// `members_truncated` true when either list was cut. Larger than the post sample because
+/// the risk detector (crates/identity) attributes campaign and cluster membership from this
+/// list. The full lists go to the campaign and cluster tables through [`Findings::persist`]
+/// (bounded by [`BurstConfig::max_participants`] per campaign and by the coordination graph's
+/// account bound per cluster).
+pub const MAX_EXPLANATION_ACCOUNTS: usize = 1_000;
+
+/// The first `n` of a list, as JSON.
+fn sample<S: serde::Serialize>(xs: &[S], n: usize) -> serde_json::Value {
+    json!(&xs[..xs.len().min(n)])
+}
+
 /// Publicly documented indicator tokens (group names and supporter hashtags) used by the
 /// default [`IndicatorLexicon`] until the rule pack's verdicts arrive as signals.
 pub const DEFAULT_INDICATORS: &[&str] = &[
@@ -83,6 +101,17 @@ pub struct Findings {
     pub too_late: u64,
     pub tracked_keys: usize,
     pub bytes_per_key: usize,
+    /// Entries and approximate bytes of each detector's state at `finish` (every structure
+    /// is bounded: docs/CAMPAIGNS.md "Bounds").
+    pub campaign_state_len: usize,
+    pub campaign_state_bytes: usize,
+    pub coordination_state_len: usize,
+    pub coordination_state_bytes: usize,
+    /// Edges dropped by `CoordConfig::max_edges`, accounts forgotten by `max_accounts`.
+    pub edges_evicted: u64,
+    pub accounts_forgotten: u64,
+    /// Bursts that opened no campaign because every slot held an extremist campaign.
+    pub campaigns_refused: u64,
 }
 
 impl Findings {
@@ -109,8 +138,9 @@ struct Shared {
     slot: Slot,
     hook: Option<Arc<dyn HarmHook>>,
     fcfg: FeatureConfig,
-    /// Accounts in reported clusters (from the coordination detector), read by the campaign one.
-    risky: Arc<Mutex<Vec<String>>>,
+    /// Accounts (hashed) in reported clusters, from the coordination detector, read by the
+    /// campaign one.
+    risky: Arc<Mutex<Vec<u64>>>,
     findings: FindingsHandle,
 }
 
@@ -219,23 +249,23 @@ pub fn detectors(config: Config) -> Vec<Box<dyn Detector>> {
 
 impl CoordinationDetector {
     fn drain(&mut self, out: &mut Vec<Signal>) {
-        let ready = std::mem::take(&mut self.ready);
-        for ev in ready {
+        let mut ready = std::mem::take(&mut self.ready);
+        for ev in ready.drain(..) {
             if let Ev::Post(f) = ev {
                 if self.graph.observe(&f) {
                     self.publish_risky();
                 }
             }
         }
+        // Keep the buffer's allocation for the next post.
+        self.ready = ready;
         let _ = out;
     }
 
     fn publish_risky(&self) {
         if let Ok(mut r) = self.shared.risky.lock() {
             r.clear();
-            for c in self.graph.clusters.iter().filter(|c| c.reported) {
-                r.extend(c.members.iter().cloned());
-            }
+            self.graph.reported_member_hashes(&mut r);
         }
     }
 }
@@ -270,8 +300,13 @@ impl Detector for CoordinationDetector {
         self.publish_risky();
         for c in self.graph.clusters.iter().filter(|c| c.reported) {
             let mut explanation = c.explanation.clone();
-            explanation["accounts"] = json!(c.members);
-            explanation["posts"] = json!(self.graph.cluster_posts(c));
+            let (posts, posts_total) = self.graph.cluster_posts(c, MAX_EXPLANATION_POSTS);
+            explanation["accounts"] = sample(&c.members, MAX_EXPLANATION_ACCOUNTS);
+            explanation["accounts_total"] = json!(c.members.len());
+            explanation["posts"] = json!(posts);
+            explanation["posts_total"] = json!(posts_total);
+            explanation["members_truncated"] =
+                json!(c.members.len() > MAX_EXPLANATION_ACCOUNTS || posts_total > posts.len());
             out.push(Signal {
                 entity_kind: EntityKind::Cluster,
                 entity_id: c.id.clone(),
@@ -327,6 +362,10 @@ impl Detector for CoordinationDetector {
             fnd.clusters.extend(self.graph.clusters.iter().cloned());
             fnd.edges = edges;
             fnd.posts = self.graph.posts;
+            fnd.coordination_state_len = self.graph.state_len();
+            fnd.coordination_state_bytes = self.graph.approx_bytes();
+            fnd.edges_evicted = self.graph.edges_evicted;
+            fnd.accounts_forgotten = self.graph.accounts_forgotten;
             fnd.too_late += self.reorder.too_late;
         }
     }
@@ -340,8 +379,8 @@ impl CoordinationDetector {
 
 impl CampaignDetector {
     fn drain(&mut self, out: &mut Vec<Signal>) {
-        let ready = std::mem::take(&mut self.ready);
-        for ev in ready {
+        let mut ready = std::mem::take(&mut self.ready);
+        for ev in ready.drain(..) {
             match ev {
                 Ev::Post(f) => {
                     let before = self.state.alerts.len();
@@ -378,15 +417,18 @@ impl CampaignDetector {
                 }
             }
         }
+        self.ready = ready;
     }
 
     fn pull_risky(&mut self) {
-        let accounts: Vec<String> = match self.shared.risky.lock() {
-            Ok(mut r) => std::mem::take(&mut *r),
-            Err(_) => Vec::new(),
+        let Ok(mut r) = self.shared.risky.lock() else {
+            return;
         };
-        for a in accounts {
-            self.state.raise_risk(&a, 0.6);
+        if r.is_empty() {
+            return;
+        }
+        for h in r.drain(..) {
+            self.state.raise_risk_hash(h, 0.6);
         }
     }
 }
@@ -394,8 +436,8 @@ impl CampaignDetector {
 /// Cluster ids of campaign cores start with this.
 pub const CAMPAIGN_CLUSTER_PREFIX: &str = "cluster:campaign:";
 
-/// A campaign signal; its explanation names the members (`accounts`, `posts`) as docs/CASES.md
-/// asks, so a decision can act on the whole campaign.
+/// A campaign signal; its explanation names members (`accounts`, `posts`) as docs/CASES.md
+/// asks, as a bounded sample (see [`MAX_EXPLANATION_POSTS`]) with the totals beside it.
 fn campaign_signal(c: &CampaignRecord, posts: &[String]) -> Signal {
     Signal {
         entity_kind: EntityKind::Campaign,
@@ -409,11 +451,16 @@ fn campaign_signal(c: &CampaignRecord, posts: &[String]) -> Signal {
         explanation: json!({
             "keys": c.keys, "key_kinds": c.key_kinds, "co_keys": c.co_keys,
             "start": c.start, "end": c.end, "velocity_per_min": c.velocity,
-            "distinct_accounts": c.distinct_accounts, "posts": c.posts,
+            "distinct_accounts": c.distinct_accounts,
             "languages": c.languages, "platforms": c.platforms,
             "first_alert_at": c.first_alert_at, "posts_before_alert": c.posts_before_alert,
             "evidence": c.evidence,
-            "accounts": c.participants, "posts": posts,
+            "accounts": sample(&c.participants, MAX_EXPLANATION_ACCOUNTS),
+            "accounts_total": c.distinct_accounts.max(c.participants.len() as u64),
+            "posts": sample(posts, MAX_EXPLANATION_POSTS),
+            "posts_total": c.posts,
+            "members_truncated": c.participants.len() > MAX_EXPLANATION_ACCOUNTS
+                || c.posts > posts.len().min(MAX_EXPLANATION_POSTS) as u64,
         }),
         at: c.first_alert_at.unwrap_or(c.start),
         shadow: false,
@@ -496,8 +543,15 @@ impl Detector for CampaignDetector {
                 "evidence": c.evidence,
             });
             let mut sig_expl = explanation.clone();
-            sig_expl["accounts"] = json!(members);
-            sig_expl["posts"] = json!(self.state.post_ids(ci));
+            let posts = self.state.post_ids(ci);
+            sig_expl["accounts"] = sample(&members, MAX_EXPLANATION_ACCOUNTS);
+            sig_expl["accounts_total"] = json!(members.len());
+            sig_expl["posts"] = sample(posts, MAX_EXPLANATION_POSTS);
+            sig_expl["posts_total"] = json!(c.posts);
+            sig_expl["members_truncated"] = json!(
+                members.len() > MAX_EXPLANATION_ACCOUNTS
+                    || c.posts > posts.len().min(MAX_EXPLANATION_POSTS) as u64
+            );
             let at = c.first_alert_at.unwrap_or(c.start);
             out.push(Signal {
                 entity_kind: EntityKind::Cluster,
@@ -529,6 +583,9 @@ impl Detector for CampaignDetector {
             fnd.too_late += self.reorder.too_late;
             fnd.tracked_keys = self.state.tracked_keys();
             fnd.bytes_per_key = self.state.bytes_per_key();
+            fnd.campaign_state_len = self.state.state_len();
+            fnd.campaign_state_bytes = self.state.approx_bytes();
+            fnd.campaigns_refused = self.state.campaigns_refused;
         }
     }
 }

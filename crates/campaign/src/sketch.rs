@@ -2,6 +2,41 @@
 //! (per-key baselines), Space-Saving (heavy hitters) and one-permutation MinHash (phrases).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for keys that are already well mixed (u64 hashes, interned u32 ids): one
+/// multiply-xorshift per word instead of SipHash. Not for attacker-chosen keys that are not
+/// already hashed: every map keyed by it here holds [`hash_bytes`] outputs or dense ids.
+#[derive(Default, Clone, Copy)]
+pub struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        mix64(self.0)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(29) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    #[inline]
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(x as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+/// A `HashMap` with [`MixHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
 
 /// A 64-bit mixer (SplitMix64 finalizer); good avalanche, used to spread ids and shingles.
 #[inline]
@@ -39,14 +74,17 @@ impl Default for HyperLogLog {
 impl HyperLogLog {
     pub const BYTES: usize = 256;
 
-    /// Add an already-hashed item.
+    /// Add an already-hashed item; true when a register moved (the item is surely new).
     #[inline]
-    pub fn add(&mut self, h: u64) {
+    pub fn add(&mut self, h: u64) -> bool {
         let idx = (h >> 56) as usize;
         let rest = (h << 8) | 0x80;
         let rank = rest.leading_zeros() as u8 + 1;
         if self.regs[idx] < rank {
             self.regs[idx] = rank;
+            true
+        } else {
+            false
         }
     }
 
@@ -162,20 +200,26 @@ impl DecayedCountMin {
 
 /// Space-Saving heavy hitters over hashed keys with a payload per tracked key: at most
 /// `capacity` keys are tracked; a new key replaces the one with the smallest count and
-/// inherits its count as error bound (Metwally et al. 2005). Eviction is O(log n) through a
-/// lazily cleaned min-heap.
+/// inherits its count as error bound (Metwally et al. 2005). Eviction goes through a lazy
+/// min-heap holding one entry per tracked key with a count that may lag behind the key's
+/// (counts only grow): an increment is O(1) with no heap work, and a popped entry whose count
+/// is stale is pushed back with the current one, so the popped live entry is the exact
+/// minimum (ties broken by the smaller key).
 pub struct SpaceSaving<V> {
     capacity: usize,
-    slots: HashMap<u64, (u64, u64, V)>,
+    slots: FastMap<u64, (u64, u64, V)>,
     heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u64)>>,
+    /// Pinned keys popped from the heap since the last rebuild.
+    parked: usize,
 }
 
 impl<V> SpaceSaving<V> {
     pub fn new(capacity: usize) -> Self {
         SpaceSaving {
             capacity: capacity.max(1),
-            slots: HashMap::new(),
+            slots: FastMap::default(),
             heap: std::collections::BinaryHeap::new(),
+            parked: 0,
         }
     }
 
@@ -191,6 +235,12 @@ impl<V> SpaceSaving<V> {
         self.capacity
     }
 
+    /// Entries in the eviction heap (one per tracked key plus stale ones of evicted keys,
+    /// never more than the capacity plus the keys admitted since the last eviction).
+    pub fn heap_len(&self) -> usize {
+        self.heap.len()
+    }
+
     /// Count one occurrence of `key`; `make` builds the payload of a newly admitted key and
     /// `keep` says whether a candidate victim may be evicted (pinned keys such as live
     /// campaigns are skipped). Returns the payload and whether the key was just admitted,
@@ -201,43 +251,40 @@ impl<V> SpaceSaving<V> {
         make: impl FnOnce() -> V,
         mut pinned: impl FnMut(&V) -> bool,
     ) -> Option<(&mut V, bool, Option<(u64, V)>)> {
+        // Two lookups on the hit path keep the borrow checker content (the miss path needs
+        // `self` again); both are one multiply-hash probe.
         if self.slots.contains_key(&key) {
             let s = self.slots.get_mut(&key).expect("present");
             s.0 += 1;
-            let c = s.0;
-            self.heap.push(std::cmp::Reverse((c, key)));
-            if self.heap.len() > 8 * self.capacity + 64 {
-                self.rebuild_heap();
-            }
-            let s = self.slots.get_mut(&key).expect("present");
             return Some((&mut s.2, false, None));
         }
         let mut evicted = None;
         let mut base = 0;
         if self.slots.len() >= self.capacity {
-            // Pop until a live, unpinned minimum is found; pinned ones are re-queued.
-            let mut requeue = Vec::new();
+            // Pop until a live, unpinned minimum is found. Pinned keys leave the heap (they
+            // are parked, not re-queued: re-queuing them made every eviction pop and push
+            // every pinned key below the victim); they come back at the next heap rebuild,
+            // so a key that is unpinned later is again a candidate.
             let mut victim = None;
             while let Some(std::cmp::Reverse((c, k))) = self.heap.pop() {
                 match self.slots.get(&k) {
                     Some(s) if s.0 == c => {
                         if pinned(&s.2) {
-                            requeue.push((c, k));
-                            if requeue.len() > self.capacity {
-                                break;
-                            }
+                            self.parked += 1;
                             continue;
                         }
                         victim = Some((c, k));
                         break;
                     }
-                    _ => continue,
+                    // Stale count: back in with the current one.
+                    Some(s) => self.heap.push(std::cmp::Reverse((s.0, k))),
+                    // An evicted key's leftover entry.
+                    None => continue,
                 }
             }
-            for r in requeue {
-                self.heap.push(std::cmp::Reverse(r));
-            }
-            let (c, k) = victim?; // everything pinned: the key is not tracked
+            // Everything pinned: the key is not tracked (and the next admission finds the heap
+            // empty at once, instead of popping every pinned key again).
+            let (c, k) = victim?;
             let (_, _, v) = self.slots.remove(&k).expect("live victim");
             evicted = Some((k, v));
             base = c;
@@ -245,16 +292,20 @@ impl<V> SpaceSaving<V> {
         let c = base + 1;
         self.slots.insert(key, (c, base, make()));
         self.heap.push(std::cmp::Reverse((c, key)));
+        if self.heap.len() > 4 * self.capacity + 64 {
+            self.rebuild();
+        }
         let s = self.slots.get_mut(&key).expect("inserted");
         Some((&mut s.2, true, evicted))
     }
 
-    fn rebuild_heap(&mut self) {
+    fn rebuild(&mut self) {
         self.heap = self
             .slots
             .iter()
             .map(|(k, s)| std::cmp::Reverse((s.0, *k)))
             .collect();
+        self.parked = 0;
     }
 
     pub fn get(&self, key: u64) -> Option<&V> {
