@@ -362,7 +362,16 @@ impl CampaignDetector {
                             detector: CAMPAIGN.into(),
                             category: Some(Category::CoordinatedAmplification),
                             context: None,
-                            weight: if f.context { 0.0 } else { 0.5 },
+                            // Participant-level evidence: a post with no harm of its own
+                            // (a bystander using a trend tag the campaign took over) is listed
+                            // at a weight that opens no case by itself.
+                            weight: if f.context {
+                                0.0
+                            } else if f.harm >= 0.5 {
+                                0.5
+                            } else {
+                                0.1
+                            },
                             source: id,
                             version: VERSION.into(),
                             explanation: json!({"harm": f.harm, "context": f.context}),
@@ -458,7 +467,9 @@ impl Detector for CampaignDetector {
         let recs = self.state.records();
         for (i, c) in recs.iter().enumerate().filter(|(_, c)| c.extremist) {
             out.push(campaign_signal(c, self.state.post_ids(i as u32)));
-            for p in &c.participants {
+            // Only participants with evidence of their own are signalled: membership of a
+            // burst is not evidence against a bystander.
+            for p in &self.state.evidenced_participants(i as u32) {
                 out.push(Signal {
                     entity_kind: EntityKind::Account,
                     entity_id: p.clone(),

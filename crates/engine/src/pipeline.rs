@@ -698,7 +698,14 @@ impl<S: Store + CaseStore> Sequencer<'_, S> {
                 last_time = last_time.max(key.time);
                 let mut store_it = true;
                 match &record {
-                    Record::Account(a) => merge_account(&mut accounts, a),
+                    Record::Account(a) => {
+                        merge_account(&mut accounts, a);
+                        if let Some(merged) = accounts.get(&a.id) {
+                            for d in detectors.iter_mut() {
+                                d.on_account(merged, &mut out);
+                            }
+                        }
+                    }
                     Record::Enforcement(e) => {
                         for d in detectors.iter_mut() {
                             d.on_enforcement(e, &mut out);

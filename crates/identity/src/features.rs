@@ -142,7 +142,15 @@ pub struct Profile {
     pub pointers: Vec<String>,
     /// Posts per UTC hour.
     pub hours: [u16; 24],
+    /// An account record (profile) has been seen, not only posts.
+    pub account_seen: bool,
+    /// Pointers written in the bio (a claim of one's own other address, unlike a post's link),
+    /// at most [`MAX_BIO_POINTERS`].
+    pub bio_pointers: Vec<String>,
 }
+
+/// Bio pointers kept per account.
+pub const MAX_BIO_POINTERS: usize = 4;
 
 /// Pointers kept per account.
 pub const MAX_POINTERS: usize = 16;

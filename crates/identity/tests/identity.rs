@@ -252,3 +252,104 @@ fn proximity_follows_the_graph_from_the_seeds() {
     let total: f64 = r.iter().sum();
     assert!((total - 1.0).abs() < 1e-6, "{total}");
 }
+
+fn announce(dets: &mut [Box<dyn Detector>], a: &Account, out: &mut Vec<Signal>) {
+    for d in dets.iter_mut() {
+        d.on_account(a, out);
+    }
+}
+
+#[test]
+fn a_predecessor_suspended_before_it_ever_posted_is_still_a_seed() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    // The grandparent posted, was suspended; its return never posted before it was suspended
+    // too; the third account must link to that silent return, not to the grandparent.
+    let gp = account(
+        Platform::Twitter,
+        "1",
+        "sample_acct",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a1.jpg",
+    );
+    announce(&mut dets, &gp, &mut out);
+    for i in 0..3 {
+        let p = post(&gp, i, T0 + i as i64 * H, "placeholder text", &[]);
+        feed(&mut dets, &gp, &p, &mut out);
+    }
+    suspend(&mut dets, "twitter:1", T0 + 5 * H, &mut out);
+    let mut silent = account(
+        Platform::Twitter,
+        "2",
+        "sample_acct2",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a2.jpg",
+    );
+    silent.created_at = Some(T0 + 6 * H);
+    announce(&mut dets, &silent, &mut out);
+    suspend(&mut dets, "twitter:2", T0 + 7 * H, &mut out);
+    let mut third = account(
+        Platform::Twitter,
+        "3",
+        "sample_acct3",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a2.jpg",
+    );
+    third.created_at = Some(T0 + 8 * H);
+    announce(&mut dets, &third, &mut out);
+    let p = post(&third, 0, T0 + 9 * H, "placeholder text", &[]);
+    feed(&mut dets, &third, &p, &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let l: Vec<_> = f.links.iter().filter(|l| l.new == "twitter:3").collect();
+    assert_eq!(l.len(), 1, "{:?}", f.links);
+    assert_eq!(l[0].predecessor, "twitter:2");
+}
+
+#[test]
+fn live_accounts_naming_each_other_across_platforms_are_linked() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let tw = account(
+        Platform::Twitter,
+        "10",
+        "sample_actor",
+        "Sample Actor",
+        "placeholder bio https://t.me/sampleactor_chan",
+        "https://pbs.example/x.jpg",
+    );
+    let mut tg = Account::new(Platform::Telegram, "channel1000000042");
+    tg.handle = Some("sampleactor_chan".into());
+    tg.display_name = Some("Sample Actor".into());
+    // A supporter advertising the same channel in its bio is not the channel.
+    let fan = account(
+        Platform::Twitter,
+        "11",
+        "unrelated_fan",
+        "Other Person",
+        "placeholder bio https://t.me/sampleactor_chan",
+        "https://pbs.example/y.jpg",
+    );
+    for a in [&tw, &tg, &fan] {
+        announce(&mut dets, a, &mut out);
+        let p = post(a, 0, T0, "placeholder text", &[]);
+        feed(&mut dets, a, &p, &mut out);
+    }
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    assert_eq!(f.cross_links.len(), 1, "{:?}", f.cross_links);
+    let l = &f.cross_links[0];
+    assert_eq!(
+        (l.account.as_str(), l.other.as_str()),
+        ("twitter:10", "telegram:channel1000000042")
+    );
+    assert!(l.features.iter().any(|x| x.feature == "name"));
+    assert_eq!(l.pointer, "telegram:sampleactor_chan");
+}
