@@ -682,8 +682,12 @@ impl BurstState {
 
     /// The participants of campaign `c` with evidence of their own: a harmful post or a risky
     /// author ([`Campaign`]'s `evidenced`), or a place in its coordinated core. Sorted.
+    /// A link or phrase campaign's key is its content, so there every participant posted it.
     pub fn evidenced_participants(&self, c: u32) -> Vec<String> {
         let camp = &self.campaigns[c as usize];
+        if !camp.keys.first().is_some_and(|k| k.0 == KeyKind::Hashtag) {
+            return camp.participants.clone();
+        }
         let mut m: Vec<String> = camp
             .evidenced
             .iter()

@@ -338,6 +338,10 @@ impl CoordinationDetector {
     }
 }
 
+/// Prefix of the ids of hashtag campaigns (`campaign:hashtag:…`), the only kind a bystander
+/// can join by using a tag; a link or phrase campaign's key is the post's content.
+const HASHTAG_CAMPAIGN: &str = "campaign:hashtag:";
+
 impl CampaignDetector {
     fn drain(&mut self, out: &mut Vec<Signal>) {
         let ready = std::mem::take(&mut self.ready);
@@ -367,7 +371,7 @@ impl CampaignDetector {
                             // at a weight that opens no case by itself.
                             weight: if f.context {
                                 0.0
-                            } else if f.harm >= 0.5 {
+                            } else if f.harm >= 0.5 || !id.starts_with(HASHTAG_CAMPAIGN) {
                                 0.5
                             } else {
                                 0.1

@@ -26,8 +26,8 @@ pub struct RiskConfig {
     /// opens a case (being mentioned by extremists is not evidence against anyone).
     pub proximity_cap: f64,
     /// Review needs corroboration: evidence of at least two kinds (content, campaign,
-    /// coordination, returning), or one kind at least this strong. Suspension and proximity
-    /// never count as a kind: they only add to evidence.
+    /// coordination, returning, enforcement), or one kind at least this strong. Proximity never
+    /// counts as a kind: it only adds to evidence.
     pub standalone_weight: f64,
     /// Personalized PageRank: restart probability and iterations.
     pub restart: f64,
@@ -144,14 +144,15 @@ pub fn decide(
 }
 
 /// The kind of evidence a component is, for corroboration: `content` (rules, banks, text),
-/// `campaign`, `coordination`, `returning`, or `supporting` (platform suspension, proximity),
-/// which adds to evidence but is none by itself.
+/// `campaign`, `coordination`, `returning`, `enforcement` (the platform's own suspension, weak
+/// but independent), or `supporting` (proximity), which adds to evidence but is none itself.
 pub fn kind_of(component: &str) -> &'static str {
     match component {
         "campaign" | "signal:campaign" => "campaign",
         "coordination" | "signal:coordination" => "coordination",
         "returning" | "signal:returning" => "returning",
-        "platform_suspension" | "proximity" => "supporting",
+        "platform_suspension" => "enforcement",
+        "proximity" => "supporting",
         _ => "content",
     }
 }

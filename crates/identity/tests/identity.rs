@@ -353,3 +353,41 @@ fn live_accounts_naming_each_other_across_platforms_are_linked() {
     assert!(l.features.iter().any(|x| x.feature == "name"));
     assert_eq!(l.pointer, "telegram:sampleactor_chan");
 }
+
+#[test]
+fn one_kind_of_weak_evidence_alone_opens_no_review() {
+    let cfg = RiskConfig::default();
+    let c = |name: &str, w: f64| Component {
+        component: name.into(),
+        weight: w,
+        detail: serde_json::Value::Null,
+    };
+    // A bystander in a hijacked trend: campaign membership by two routes is one kind of
+    // evidence, counted once, and not strong enough alone.
+    let (raw, _, action) = decide(
+        &cfg,
+        &[c("campaign", 0.35), c("signal:campaign", 0.5)],
+        1.0,
+        false,
+    );
+    assert!((raw - 0.5).abs() < 1e-9, "{raw}");
+    assert_eq!(action, Action::None);
+    // Proximity only adds to evidence: with a suspension it is still one kind.
+    let (_, _, action) = decide(
+        &cfg,
+        &[c("platform_suspension", 0.25), c("proximity", 0.25)],
+        1.0,
+        false,
+    );
+    assert_eq!(action, Action::None);
+    // Two kinds corroborate; one strong kind stands alone.
+    let (_, _, action) = decide(
+        &cfg,
+        &[c("signal:campaign", 0.5), c("signal:rules", 0.4)],
+        1.0,
+        false,
+    );
+    assert_eq!(action, Action::Review);
+    let (_, _, action) = decide(&cfg, &[c("returning", 0.9)], 1.0, false);
+    assert_eq!(action, Action::Review);
+}
