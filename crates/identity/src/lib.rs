@@ -153,22 +153,36 @@ pub struct CrossLink {
     pub at: i64,
 }
 
+/// A bio pointer named by more accounts than this is a funnel and links no identity.
+pub const MAX_CLAIMANTS: u32 = 2;
+
 /// Score of a cross-platform link at or above which it is reported.
 pub const CROSS_LINK_THRESHOLD: f64 = 0.7;
 
 /// Cross-platform identities among `profiles`: for every bio pointer that names another
 /// platform's account seen in the stream (`handles`: own address → id), a link when the two
-/// also share a name stem or the other points back. A pointer alone is not enough: supporters'
-/// bios advertise their network's channels, which are not their own accounts. Sorted by
+/// also share a near-identical name stem or the other points back. A pointer alone is not
+/// enough: supporters' bios advertise their network's channels, which are not their own
+/// accounts; a target more than [`MAX_CLAIMANTS`] bios name is such a funnel. Sorted by
 /// (account, other).
 pub fn cross_platform_links(
     profiles: &HashMap<String, Profile>,
     handles: &HashMap<u64, String>,
 ) -> Vec<CrossLink> {
+    // A target many bios point at is a funnel (a network's channel), not anyone's own account.
+    let mut claimants: HashMap<&str, u32> = HashMap::new();
+    for p in profiles.values() {
+        for ptr in &p.bio_pointers {
+            *claimants.entry(ptr.as_str()).or_insert(0) += 1;
+        }
+    }
     let mut out = Vec::new();
     for p in profiles.values().filter(|p| !p.bio_pointers.is_empty()) {
         let own = p.handle.as_deref().map(|h| handle_key(&p.platform, h));
         for ptr in &p.bio_pointers {
+            if claimants.get(ptr.as_str()).copied().unwrap_or(0) > MAX_CLAIMANTS {
+                continue;
+            }
             let Some(other_id) = handles.get(&token_hash(ptr)) else {
                 continue;
             };
@@ -193,7 +207,7 @@ pub fn cross_platform_links(
             .map(|(a, b)| features::stem_similarity(a, b))
             .fold(0.0, f64::max);
             let mut corroborated = false;
-            if name >= 0.75 {
+            if name >= 0.85 {
                 features.push(Feature {
                     feature: "name",
                     strength: (name * 1000.0).round() / 1000.0,
