@@ -359,7 +359,11 @@ impl Detector for ReturningDetector {
         }
         let p = self.profiles.entry(id.clone()).or_default();
         let had_record = p.account_seen;
+        let before = p.pointers.len();
         observe(p, &self.mh, obs);
+        for k in &p.pointers[before..] {
+            self.linker.note_pointer(k);
+        }
         if !had_record {
             if let Some(h) = &p.handle {
                 self.handles
@@ -412,7 +416,11 @@ impl Detector for ReturningDetector {
             return;
         }
         let p = self.profiles.entry(a.id.clone()).or_default();
+        let before = p.pointers.len();
         observe_account(p, &self.mh, a);
+        for k in &p.pointers[before..] {
+            self.linker.note_pointer(k);
+        }
         if let Some(h) = &p.handle {
             self.handles
                 .insert(token_hash(&handle_key(&p.platform, h)), a.id.clone());

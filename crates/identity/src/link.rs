@@ -53,6 +53,17 @@ pub struct LinkScore {
 /// at least one behavioural one (bio, avatar, neighbourhood, links, pointers): a shared name
 /// alone never links two people.
 pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
+    score_with(new, seed, &|_| true)
+}
+
+/// Handles closer than this (or one edit apart) name one identity. Returns keep the stem
+/// (next digits, an underscore, a homoglyph); two generated names sharing 80% of their letters
+/// are different people.
+pub const HANDLE_SIMILARITY: f64 = 0.85;
+
+/// As [`score`], counting only shared pointers for which `rare` holds: a pointer many accounts
+/// carry is their network's funnel, not an individual's trace.
+pub fn score_with(new: &Profile, seed: &Profile, rare: &dyn Fn(&str) -> bool) -> LinkScore {
     struct Acc {
         f: Vec<Feature>,
         keep: f64,
@@ -81,7 +92,9 @@ pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
     };
     let mut add = |name, s, w, beh| acc.add(name, s, w, beh);
     let h = stem_similarity(&new.handle_stem, &seed.handle_stem);
-    if h >= 0.75 {
+    if h >= HANDLE_SIMILARITY
+        || (h > 0.0 && crate::features::edit_distance(&new.handle_stem, &seed.handle_stem) <= 1)
+    {
         add("handle", h, 0.6, false);
     }
     let n = stem_similarity(&new.name_stem, &seed.name_stem);
@@ -117,7 +130,7 @@ pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
     let shared = new
         .pointers
         .iter()
-        .filter(|p| seed.pointers.contains(p))
+        .filter(|p| seed.pointers.contains(p) && rare(p))
         .count();
     if shared > 0 {
         add("pointers", (shared as f64 / 2.0).min(1.0), 0.4, true);
@@ -175,7 +188,12 @@ pub struct Linker {
     pub skipped_buckets: u64,
     /// Pairs scored (for the benchmark: comparisons per new account).
     pub comparisons: u64,
+    /// Accounts seen carrying each pointer (hashed), for [`score_with`]'s rarity.
+    pointer_holders: HashMap<u64, u32>,
 }
+
+/// A pointer carried by at most this many accounts counts as an individual's trace.
+pub const RARE_POINTER_HOLDERS: u32 = 3;
 
 fn keys(p: &Profile, bands: usize) -> Vec<u64> {
     let mut k = Vec::new();
@@ -218,6 +236,17 @@ impl Linker {
 
     pub fn is_empty(&self) -> bool {
         self.seeds.is_empty()
+    }
+
+    /// Count one more account carrying `pointer` (call once per account and pointer).
+    pub fn note_pointer(&mut self, pointer: &str) {
+        *self.pointer_holders.entry(token_hash(pointer)).or_insert(0) += 1;
+    }
+
+    fn rare(&self, pointer: &str) -> bool {
+        self.pointer_holders
+            .get(&token_hash(pointer))
+            .is_none_or(|&n| n <= RARE_POINTER_HOLDERS)
     }
 
     pub fn is_seed(&self, id: &str) -> bool {
@@ -270,7 +299,7 @@ impl Linker {
                 continue;
             }
             self.comparisons += 1;
-            let s = score(new, &seed.profile);
+            let s = score_with(new, &seed.profile, &|p| self.rare(p));
             if s.score < self.cfg.threshold {
                 continue;
             }

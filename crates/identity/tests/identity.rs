@@ -391,3 +391,66 @@ fn one_kind_of_weak_evidence_alone_opens_no_review() {
     let (_, _, action) = decide(&cfg, &[c("returning", 0.9)], 1.0, false);
     assert_eq!(action, Action::Review);
 }
+
+#[test]
+fn look_alike_supporters_of_one_network_are_not_linked() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    // Generated handles sharing most letters, a network's bio template and its funnel channel:
+    // two people, not one account returning.
+    let bio = "placeholder network bio template https://t.me/funnel_chan_sim";
+    let old = account(
+        Platform::Twitter,
+        "1",
+        "sarakasim",
+        "Alpha Beta",
+        bio,
+        "https://pbs.example/a.jpg",
+    );
+    for i in 0..5 {
+        let fan = account(
+            Platform::Twitter,
+            &format!("9{i}"),
+            &format!("other{i}_x"),
+            "Gamma",
+            "placeholder https://t.me/funnel_chan_sim",
+            "https://pbs.example/f.jpg",
+        );
+        announce(&mut dets, &fan, &mut out);
+    }
+    announce(&mut dets, &old, &mut out);
+    let p = post(&old, 0, T0, "placeholder text", &[]);
+    feed(&mut dets, &old, &p, &mut out);
+    suspend(&mut dets, "twitter:1", T0 + H, &mut out);
+    let mut other = account(
+        Platform::Twitter,
+        "2",
+        "kararasim",
+        "Delta",
+        bio,
+        "https://pbs.example/b.jpg",
+    );
+    other.created_at = Some(T0 + 2 * H);
+    announce(&mut dets, &other, &mut out);
+    let p = post(&other, 0, T0 + 3 * H, "placeholder text", &[]);
+    feed(&mut dets, &other, &p, &mut out);
+    // The same account returning with the next digit is linked.
+    let mut back = account(
+        Platform::Twitter,
+        "3",
+        "sarakasim2",
+        "Alpha Beta",
+        bio,
+        "https://pbs.example/a.jpg",
+    );
+    back.created_at = Some(T0 + 2 * H);
+    announce(&mut dets, &back, &mut out);
+    let p = post(&back, 0, T0 + 3 * H, "placeholder text", &[]);
+    feed(&mut dets, &back, &p, &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let news: Vec<&str> = f.links.iter().map(|l| l.new.as_str()).collect();
+    assert_eq!(news, vec!["twitter:3"], "{:?}", f.links);
+}
