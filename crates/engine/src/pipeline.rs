@@ -815,7 +815,8 @@ fn merge_account(map: &mut HashMap<String, Account>, a: &Account) {
                 created_at,
                 followers,
                 following,
-                avatar_url
+                avatar_url,
+                avatar_pdq
             );
             if a.status != vigil_model::AccountStatus::default() {
                 old.status = a.status;

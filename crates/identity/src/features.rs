@@ -131,6 +131,8 @@ pub struct Profile {
     pub name_stem: String,
     pub bio: Option<Signature>,
     pub avatar: Option<String>,
+    /// The avatar's PDQ (256 bits), when ingest hashed a local copy.
+    pub avatar_pdq: Option<[u64; 4]>,
     pub created_at: Option<i64>,
     pub first_seen: i64,
     pub posts: u32,
@@ -180,6 +182,23 @@ impl Profile {
         let nb: f64 = o.hours.iter().map(|&a| (a as f64).powi(2)).sum();
         dot / (na.sqrt() * nb.sqrt())
     }
+}
+
+/// A PDQ hash from its 64 hex digits; `None` for anything else.
+pub fn parse_pdq(hex: &str) -> Option<[u64; 4]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u64; 4];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u64::from_str_radix(&hex[i * 16..(i + 1) * 16], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Hamming distance of two PDQ hashes (0–256).
+pub fn pdq_distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
 /// Bio signature with a shared hasher (64 permutations over 4-char shingles).

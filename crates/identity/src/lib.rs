@@ -279,6 +279,7 @@ pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account
     p.name_stem = a.display_name.as_deref().map(stem).unwrap_or_default();
     p.bio = a.bio.as_deref().and_then(|b| bio_signature(mh, b));
     p.avatar = a.avatar_url.as_ref().map(|u| u.chars().take(512).collect());
+    p.avatar_pdq = a.avatar_pdq.as_deref().and_then(features::parse_pdq);
     p.created_at = a.created_at;
     p.bio_pointers.clear();
     if let Some(bio) = &a.bio {

@@ -2,7 +2,16 @@
 //! avatar, pointers, bio LSH bands) so a new account is compared with a handful of candidates,
 //! never with every seed; each comparison gives a score with its matched features.
 
-use crate::features::{stem_similarity, token_hash, Profile};
+use crate::features::{pdq_distance, stem_similarity, token_hash, Profile};
+
+/// Bios at least this alike (estimated Jaccard of 4-char shingles) corroborate a link. A returning
+/// account keeps its bio with small edits (≈ 0.9–1.0); supporters filling one network's bio
+/// template share 0.4–0.6 of their shingles, which says nothing about who they are.
+pub const BIO_JACCARD: f64 = 0.7;
+
+/// Avatars within this many PDQ bits (of 256) are the same picture (Meta's usual threshold
+/// for near-duplicates is 31).
+pub const AVATAR_PDQ_RADIUS: u32 = 31;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -110,13 +119,27 @@ pub fn score_with(new: &Profile, seed: &Profile, rare: &dyn Fn(&str) -> bool) ->
     }
     if let (Some(a), Some(b)) = (&new.bio, &seed.bio) {
         let j = a.jaccard(b);
-        if j >= 0.4 {
+        if j >= BIO_JACCARD {
             add("bio", j, 0.6, true);
         }
     }
-    if let (Some(a), Some(b)) = (&new.avatar, &seed.avatar) {
-        if a == b {
-            add("avatar", 1.0, 0.5, true);
+    match (&new.avatar_pdq, &seed.avatar_pdq) {
+        // The same picture, re-encoded, cropped or lightly edited: PDQ within the usual
+        // match radius; strength falls linearly with the distance (1 at 0 bits, ~0 at 32), so
+        // a lightly edited copy of a picture many accounts use corroborates little.
+        (Some(a), Some(b)) => {
+            let d = pdq_distance(a, b);
+            if d <= AVATAR_PDQ_RADIUS {
+                add("avatar", 1.0 - d as f64 / 32.0, 0.5, true);
+            }
+        }
+        // No image on one side: the URL, exactly.
+        _ => {
+            if let (Some(a), Some(b)) = (&new.avatar, &seed.avatar) {
+                if a == b {
+                    add("avatar", 1.0, 0.5, true);
+                }
+            }
         }
     }
     let nb = new.neighbours.jaccard(&seed.neighbours);
@@ -203,7 +226,13 @@ fn keys(p: &Profile, bands: usize) -> Vec<u64> {
     if p.name_stem.chars().count() >= 3 {
         k.push(token_hash(&format!("n\u{1}{}", p.name_stem)));
     }
-    if let Some(a) = &p.avatar {
+    if let Some(h) = &p.avatar_pdq {
+        // Eight 32-bit bands: two avatars within a few bits share at least one.
+        for (i, w) in h.iter().enumerate() {
+            k.push(token_hash(&format!("q\u{1}{i}:{}", w >> 32)));
+            k.push(token_hash(&format!("q\u{1}{i}.{}", w & 0xffff_ffff)));
+        }
+    } else if let Some(a) = &p.avatar {
         k.push(token_hash(&format!("a\u{1}{a}")));
     }
     for ptr in &p.pointers {

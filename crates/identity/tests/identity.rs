@@ -454,3 +454,48 @@ fn look_alike_supporters_of_one_network_are_not_linked() {
     let news: Vec<&str> = f.links.iter().map(|l| l.new.as_str()).collect();
     assert_eq!(news, vec!["twitter:3"], "{:?}", f.links);
 }
+
+#[test]
+fn a_re_encoded_avatar_matches_by_pdq_where_urls_differ() {
+    let pdq = "f0e1d2c3b4a5968778695a4b3c2d1e0f0123456789abcdeffedcba9876543210";
+    // Two bits flipped: a re-encoded copy. Far: half the bits flipped.
+    let near = "f0e1d2c3b4a5968778695a4b3c2d1e0f0123456789abcdeffedcba9876543213";
+    let far = "0f1e2d3c4b5a69788796a5b4c3d2e1f0fedcba98765432100123456789abcdef";
+    for (other, linked) in [(near, true), (far, false)] {
+        let (mut dets, findings) = detectors_with_findings(Config::default());
+        let mut out = Vec::new();
+        let mut old = account(
+            Platform::Twitter,
+            "1",
+            "sample_acct",
+            "Sample Acct",
+            "",
+            "https://pbs.example/a.jpg",
+        );
+        old.bio = None;
+        old.avatar_pdq = Some(pdq.into());
+        announce(&mut dets, &old, &mut out);
+        let p = post(&old, 0, T0, "placeholder text", &[]);
+        feed(&mut dets, &old, &p, &mut out);
+        suspend(&mut dets, "twitter:1", T0 + H, &mut out);
+        let mut new = account(
+            Platform::Twitter,
+            "2",
+            "sample_acct2",
+            "Sample Acct",
+            "",
+            "https://pbs.example/b.jpg",
+        );
+        new.bio = None;
+        new.avatar_pdq = Some(other.into());
+        new.created_at = Some(T0 + 2 * H);
+        announce(&mut dets, &new, &mut out);
+        let p = post(&new, 0, T0 + 3 * H, "placeholder text", &[]);
+        feed(&mut dets, &new, &p, &mut out);
+        let f = findings.lock().unwrap();
+        assert_eq!(f.links.len() == 1, linked, "{other}: {:?}", f.links);
+        if linked {
+            assert!(f.links[0].features.iter().any(|x| x.feature == "avatar"));
+        }
+    }
+}
