@@ -65,7 +65,18 @@ pub fn token_hash(s: &str) -> u64 {
     mix(h)
 }
 
-fn mix(mut z: u64) -> u64 {
+/// [`token_hash`] of `tag` followed by `bytes`, without building the string.
+pub fn keyed_hash(tag: u8, bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in std::iter::once(&tag).chain(bytes) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    mix(h)
+}
+
+/// A 64-bit finalizer (splitmix64's).
+pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

@@ -2,7 +2,7 @@
 //! avatar, pointers, bio LSH bands) so a new account is compared with a handful of candidates,
 //! never with every seed; each comparison gives a score with its matched features.
 
-use crate::features::{pdq_distance, stem_similarity, token_hash, Profile};
+use crate::features::{keyed_hash, mix, pdq_distance, stem_similarity, token_hash, Profile};
 
 /// Bios at least this alike (estimated Jaccard of 4-char shingles) corroborate a link. A returning
 /// account keeps its bio with small edits (≈ 0.9–1.0); supporters filling one network's bio
@@ -218,32 +218,36 @@ pub struct Linker {
 /// A pointer carried by at most this many accounts counts as an individual's trace.
 pub const RARE_POINTER_HOLDERS: u32 = 3;
 
+/// Blocking keys of a profile: tagged hashes of the handle and name stems, avatar bands (or
+/// URL), pointers and bio LSH bands. Hashed in place, with no string formatting.
 fn keys(p: &Profile, bands: usize) -> Vec<u64> {
-    let mut k = Vec::new();
+    let mut k = Vec::with_capacity(4 + p.pointers.len() + bands);
     if p.handle_stem.chars().count() >= 3 {
-        k.push(token_hash(&format!("h\u{1}{}", p.handle_stem)));
+        k.push(keyed_hash(b'h', p.handle_stem.as_bytes()));
     }
     if p.name_stem.chars().count() >= 3 {
-        k.push(token_hash(&format!("n\u{1}{}", p.name_stem)));
+        k.push(keyed_hash(b'n', p.name_stem.as_bytes()));
     }
     if let Some(h) = &p.avatar_pdq {
         // Eight 32-bit bands: two avatars within a few bits share at least one.
         for (i, w) in h.iter().enumerate() {
-            k.push(token_hash(&format!("q\u{1}{i}:{}", w >> 32)));
-            k.push(token_hash(&format!("q\u{1}{i}.{}", w & 0xffff_ffff)));
+            for (j, half) in [w >> 32, w & 0xffff_ffff].into_iter().enumerate() {
+                let band = ((2 * i + j) as u64) << 32 | half;
+                k.push(mix(band ^ 0x7164_7100_0000_0000));
+            }
         }
     } else if let Some(a) = &p.avatar {
-        k.push(token_hash(&format!("a\u{1}{a}")));
+        k.push(keyed_hash(b'a', a.as_bytes()));
     }
     for ptr in &p.pointers {
-        k.push(token_hash(&format!("p\u{1}{ptr}")));
+        k.push(keyed_hash(b'p', ptr.as_bytes()));
     }
     if let Some(sig) = &p.bio {
         let rows = (sig.0.len() / bands.max(1)).max(1);
         for (b, chunk) in sig.0.chunks(rows).enumerate() {
             let mut h = 0x6269_6fu64 ^ b as u64;
             for &v in chunk {
-                h = token_hash(&format!("{h}:{v}"));
+                h = mix(h.rotate_left(29) ^ v as u64);
             }
             k.push(h);
         }
