@@ -206,7 +206,10 @@ pub struct Linker {
     pub cfg: LinkConfig,
     seeds: Vec<Seed>,
     by_id: HashMap<String, u32>,
-    blocks: HashMap<u64, Vec<u32>>,
+    /// The first seed of each blocking key. Most keys (bio bands) name one seed only, so they
+    /// cost one map entry and no allocation; later seeds of a key go to `more`.
+    first: HashMap<u64, u32>,
+    more: HashMap<u64, Vec<u32>>,
     /// Candidate lookups skipped because a bucket was over `max_bucket`.
     pub skipped_buckets: u64,
     /// Pairs scored (for the benchmark: comparisons per new account).
@@ -297,9 +300,17 @@ impl Linker {
         }
         let i = self.seeds.len() as u32;
         for k in keys(&profile, self.cfg.bio_bands) {
-            let b = self.blocks.entry(k).or_default();
-            if b.len() <= self.cfg.max_bucket {
-                b.push(i);
+            match self.first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    let b = self.more.entry(k).or_default();
+                    // One past the cap marks the bucket as too common (skipped at lookup).
+                    if b.len() < self.cfg.max_bucket {
+                        b.push(i);
+                    }
+                }
             }
         }
         self.by_id.insert(profile.id.clone(), i);
@@ -314,12 +325,14 @@ impl Linker {
         }
         let mut cands: Vec<u32> = Vec::new();
         for k in keys(new, self.cfg.bio_bands) {
-            if let Some(b) = self.blocks.get(&k) {
-                if b.len() > self.cfg.max_bucket {
+            if let Some(&f) = self.first.get(&k) {
+                let more = self.more.get(&k).map_or(&[][..], Vec::as_slice);
+                if 1 + more.len() > self.cfg.max_bucket {
                     self.skipped_buckets += 1;
                     continue;
                 }
-                cands.extend_from_slice(b);
+                cands.push(f);
+                cands.extend_from_slice(more);
             }
         }
         cands.sort_unstable();
