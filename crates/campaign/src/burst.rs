@@ -685,7 +685,7 @@ impl BurstState {
     /// A link or phrase campaign's key is its content, so there every participant posted it.
     pub fn evidenced_participants(&self, c: u32) -> Vec<String> {
         let camp = &self.campaigns[c as usize];
-        if !camp.keys.first().is_some_and(|k| k.0 == KeyKind::Hashtag) {
+        if camp.keys.first().is_none_or(|k| k.0 != KeyKind::Hashtag) {
             return camp.participants.clone();
         }
         let mut m: Vec<String> = camp

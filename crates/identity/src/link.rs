@@ -248,7 +248,7 @@ fn keys(p: &Profile, bands: usize) -> Vec<u64> {
     if let Some(sig) = &p.bio {
         let rows = (sig.0.len() / bands.max(1)).max(1);
         for (b, chunk) in sig.0.chunks(rows).enumerate() {
-            let mut h = 0x6269_6fu64 ^ b as u64;
+            let mut h = 0x0062_696f_u64 ^ b as u64;
             for &v in chunk {
                 h = mix(h.rotate_left(29) ^ v as u64);
             }
