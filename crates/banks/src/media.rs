@@ -218,15 +218,40 @@ impl MediaHasher {
         true
     }
 
-    /// Fill every media item of a post record.
+    /// Fill every media item of a post record, and an account's avatar PDQ when its
+    /// `avatar_url` names a known local file (never fetched).
     pub fn fill_record(&mut self, r: &mut Record, input_dir: Option<&Path>) {
-        if let Record::Post(p) = r {
-            for m in &mut p.media {
-                self.fill(m, input_dir);
+        match r {
+            Record::Post(p) => {
+                for m in &mut p.media {
+                    self.fill(m, input_dir);
+                }
             }
+            Record::Account(a) => {
+                let Some(url) = a.avatar_url.as_deref() else {
+                    return;
+                };
+                let Some(path) = self.index.get(url).cloned() else {
+                    return;
+                };
+                // Below PDQ's quality floor (flat images) the hash says little about identity.
+                if let Some(HashedMedia {
+                    pdq: Some((hash, quality, _)),
+                    ..
+                }) = self.hash_path(&path)
+                {
+                    if quality >= AVATAR_MIN_QUALITY {
+                        a.avatar_pdq = Some(hash);
+                    }
+                }
+            }
+            Record::Enforcement(_) => {}
         }
     }
 }
+
+/// Avatars whose PDQ quality is below this get no `avatar_pdq` (Meta's recommended floor).
+pub const AVATAR_MIN_QUALITY: u32 = 50;
 
 /// Exact hashes of the file; PDQ, quality and the mirror's PDQ when it decodes. `None` when the
 /// file cannot be read (missing, too large).

@@ -146,6 +146,9 @@ pub struct Campaign {
     /// Participants (indices) whose posts near-duplicate another participant's, or were
     /// near-duplicated: the campaign's coordinated core.
     coordinated: BTreeMap<u32, u32>,
+    /// Participants (indices) with evidence of their own in the campaign: a harmful
+    /// non-context post, or a risky author. A bystander who only used a trend tag has none.
+    evidenced: BTreeSet<u32>,
     /// The campaign's post ids (capped at [`MAX_LISTED_POSTS`]), for bulk decisions.
     pub post_ids: Vec<String>,
     langs: BTreeMap<String, u64>,
@@ -561,6 +564,7 @@ impl Campaign {
             peak_velocity: 0.0,
             hll: HyperLogLog::default(),
             participants: Vec::new(),
+            evidenced: BTreeSet::new(),
             participant_set: FastMap::default(),
             set_full: false,
             coordinated: BTreeMap::new(),
@@ -628,6 +632,13 @@ impl Campaign {
             self.set_full = true;
             hll_new
         };
+        if !f.context && (f.harm >= 0.5 || risk >= 0.5) {
+            if let Some(&i) = self.participant_set.get(&acct) {
+                if i != u32::MAX {
+                    self.evidenced.insert(i);
+                }
+            }
+        }
         if hijacked {
             return;
         }
@@ -768,6 +779,25 @@ impl BurstState {
             v.push((i as u32, m));
         }
         v
+    }
+
+    /// The participants of campaign `c` with evidence of their own: a harmful post or a risky
+    /// author ([`Campaign`]'s `evidenced`), or a place in its coordinated core. Sorted.
+    /// A link or phrase campaign's key is its content, so there every participant posted it.
+    pub fn evidenced_participants(&self, c: u32) -> Vec<String> {
+        let camp = &self.campaigns[c as usize];
+        if camp.keys.first().is_none_or(|k| k.0 != KeyKind::Hashtag) {
+            return camp.participants.clone();
+        }
+        let mut m: Vec<String> = camp
+            .evidenced
+            .iter()
+            .chain(camp.coordinated.keys())
+            .filter_map(|&j| camp.participants.get(j as usize).cloned())
+            .collect();
+        m.sort();
+        m.dedup();
+        m
     }
 
     /// Ids of extremist campaigns (already alerted) this post belongs to.

@@ -377,6 +377,10 @@ impl CoordinationDetector {
     }
 }
 
+/// Prefix of the ids of hashtag campaigns (`campaign:hashtag:…`), the only kind a bystander
+/// can join by using a tag; a link or phrase campaign's key is the post's content.
+const HASHTAG_CAMPAIGN: &str = "campaign:hashtag:";
+
 impl CampaignDetector {
     fn drain(&mut self, out: &mut Vec<Signal>) {
         let mut ready = std::mem::take(&mut self.ready);
@@ -401,7 +405,16 @@ impl CampaignDetector {
                             detector: CAMPAIGN.into(),
                             category: Some(Category::CoordinatedAmplification),
                             context: None,
-                            weight: if f.context { 0.0 } else { 0.5 },
+                            // Participant-level evidence: a post with no harm of its own
+                            // (a bystander using a trend tag the campaign took over) is listed
+                            // at a weight that opens no case by itself.
+                            weight: if f.context {
+                                0.0
+                            } else if f.harm >= 0.5 || !id.starts_with(HASHTAG_CAMPAIGN) {
+                                0.5
+                            } else {
+                                0.1
+                            },
                             source: id,
                             version: VERSION.into(),
                             explanation: json!({"harm": f.harm, "context": f.context}),
@@ -505,7 +518,9 @@ impl Detector for CampaignDetector {
         let recs = self.state.records();
         for (i, c) in recs.iter().enumerate().filter(|(_, c)| c.extremist) {
             out.push(campaign_signal(c, self.state.post_ids(i as u32)));
-            for p in &c.participants {
+            // Only participants with evidence of their own are signalled: membership of a
+            // burst is not evidence against a bystander.
+            for p in &self.state.evidenced_participants(i as u32) {
                 out.push(Signal {
                     entity_kind: EntityKind::Account,
                     entity_id: p.clone(),

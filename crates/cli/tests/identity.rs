@@ -87,3 +87,38 @@ fn identity_links_scores_and_exports_a_world() {
     let missing = vigil(&["account", "twitter:nobody", "--db", "w.db"], d);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// A flood that hijacks an organic trend must not turn the trend's benign users into cases:
+/// before campaign signals needed participant-level evidence and risk needed corroboration,
+/// this world's account precision was 0.151 (265 bystanders of one trend flagged).
+#[test]
+fn bystanders_of_a_hijacked_trend_are_not_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&vigil(
+        &[
+            "simulate",
+            "--out",
+            "w",
+            "--seed",
+            "1",
+            "--accounts",
+            "5000",
+            "--hours",
+            "12",
+        ],
+        d,
+    ));
+    ok(&vigil(&["ingest", "--db", "w.db", "w"], d));
+    let out = ok(&vigil(
+        &["eval", "--truth", "w/truth.json", "--db", "w.db", "--json"],
+        d,
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let p = v["accounts"]["precision"].as_f64().unwrap();
+    let r = v["accounts"]["recall"].as_f64().unwrap();
+    assert!(p >= 0.6, "account precision {p}: {v}");
+    assert!(r >= 0.8, "account recall {r}: {v}");
+    assert_eq!(v["news_auto_actions"], 0, "{v}");
+    assert!(v["returning"]["precision"].as_f64().unwrap() >= 0.95, "{v}");
+}

@@ -50,6 +50,9 @@ pub trait Detector: Send {
     fn name(&self) -> &'static str;
     /// One post, in event-time order.
     fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>);
+    /// An account record (a profile), merged with what came before for the same id, when it
+    /// arrives in the stream: before the account's posts, and whether or not it ever posts.
+    fn on_account(&mut self, _a: &Account, _out: &mut Vec<Signal>) {}
     /// A platform's enforcement event (a suspension), in event-time order.
     fn on_enforcement(&mut self, _e: &Enforcement, _out: &mut Vec<Signal>) {}
     /// End of input: flush windows and emit what only the whole picture shows.
@@ -70,7 +73,8 @@ pub struct ReplayStats {
 }
 
 /// Run `detectors` over every stored post in event-time order, writing their signals back.
-/// Enforcement events are interleaved at their own times.
+/// Enforcement events are interleaved at their own times; every stored account record is
+/// given to [`Detector::on_account`] first (the store keeps no arrival time for profiles).
 pub fn replay(
     store: &mut dyn Store,
     detectors: &mut [Box<dyn Detector>],
@@ -78,6 +82,13 @@ pub fn replay(
     let mut enforcement = Vec::new();
     store.for_each_enforcement(&mut |e| {
         enforcement.push(e);
+        true
+    })?;
+    let mut out = Vec::new();
+    store.for_each_account(&mut |a| {
+        for d in detectors.iter_mut() {
+            d.on_account(&a, &mut out);
+        }
         true
     })?;
     let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
@@ -89,7 +100,6 @@ pub fn replay(
     let mut enf: Vec<&Enforcement> = enforcement.iter().collect();
     enf.sort_by_key(|e| e.at);
     let mut ei = 0;
-    let mut out = Vec::new();
     let mut stats = ReplayStats::default();
     let mut analyzer = vigil_text::Analyzer::new();
     for post in &posts {

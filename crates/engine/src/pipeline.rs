@@ -832,7 +832,14 @@ impl<'a> Sequencer<'a> {
                 let mut detect = Detect::Skip;
                 let mut spent = None;
                 match &record {
-                    Record::Account(a) => merge_account(&mut accounts, a),
+                    Record::Account(a) => {
+                        merge_account(&mut accounts, a);
+                        if let Some(merged) = accounts.get(&a.id) {
+                            for d in detectors.iter_mut() {
+                                d.on_account(merged, &mut out);
+                            }
+                        }
+                    }
                     Record::Enforcement(e) => {
                         for d in first.iter_mut() {
                             d.on_enforcement(e, &mut out);
@@ -1069,7 +1076,8 @@ fn merge_account(map: &mut AccountMap, a: &Account) {
                 created_at,
                 followers,
                 following,
-                avatar_url
+                avatar_url,
+                avatar_pdq
             );
             if a.status != vigil_model::AccountStatus::default() {
                 old.status = a.status;

@@ -65,7 +65,18 @@ pub fn token_hash(s: &str) -> u64 {
     mix(h)
 }
 
-fn mix(mut z: u64) -> u64 {
+/// [`token_hash`] of `tag` followed by `bytes`, without building the string.
+pub fn keyed_hash(tag: u8, bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in std::iter::once(&tag).chain(bytes) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    mix(h)
+}
+
+/// A 64-bit finalizer (splitmix64's).
+pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -131,6 +142,8 @@ pub struct Profile {
     pub name_stem: String,
     pub bio: Option<Signature>,
     pub avatar: Option<String>,
+    /// The avatar's PDQ (256 bits), when ingest hashed a local copy.
+    pub avatar_pdq: Option<[u64; 4]>,
     pub created_at: Option<i64>,
     pub first_seen: i64,
     pub posts: u32,
@@ -142,7 +155,15 @@ pub struct Profile {
     pub pointers: Vec<String>,
     /// Posts per UTC hour.
     pub hours: [u16; 24],
+    /// An account record (profile) has been seen, not only posts.
+    pub account_seen: bool,
+    /// Pointers written in the bio (a claim of one's own other address, unlike a post's link),
+    /// at most [`MAX_BIO_POINTERS`].
+    pub bio_pointers: Vec<String>,
 }
+
+/// Bio pointers kept per account.
+pub const MAX_BIO_POINTERS: usize = 4;
 
 /// Pointers kept per account.
 pub const MAX_POINTERS: usize = 16;
@@ -172,6 +193,23 @@ impl Profile {
         let nb: f64 = o.hours.iter().map(|&a| (a as f64).powi(2)).sum();
         dot / (na.sqrt() * nb.sqrt())
     }
+}
+
+/// A PDQ hash from its 64 hex digits; `None` for anything else.
+pub fn parse_pdq(hex: &str) -> Option<[u64; 4]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u64; 4];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u64::from_str_radix(&hex[i * 16..(i + 1) * 16], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Hamming distance of two PDQ hashes (0–256).
+pub fn pdq_distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
 /// Bio signature with a shared hasher (64 permutations over 4-char shingles).

@@ -11,7 +11,7 @@ pub mod link;
 pub mod risk;
 
 use features::{bio_hasher, bio_signature, stem, token_hash, Profile};
-use link::{Link, LinkConfig, Linker, SeedKind};
+use link::{Feature, Link, LinkConfig, Linker, SeedKind};
 use risk::{AccountRisk, RiskConfig, RiskDetector};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -59,6 +59,8 @@ impl Config {
 #[derive(Debug, Default, Clone)]
 pub struct Findings {
     pub links: Vec<Link>,
+    /// Live accounts on two platforms that name each other (see [`cross_platform_links`]).
+    pub cross_links: Vec<CrossLink>,
     pub risks: Vec<AccountRisk>,
     /// Seeds indexed, comparisons made, buckets skipped.
     pub seeds: u64,
@@ -80,6 +82,18 @@ impl Findings {
                 explanation: serde_json::to_value(l).unwrap_or_default(),
                 at: l.predecessor_at,
             })
+            .chain(
+                self.cross_links
+                    .iter()
+                    .map(|l| vigil_store::IdentityLinkRecord {
+                        account_id: l.account.clone(),
+                        other_id: l.other.clone(),
+                        kind: "cross_platform".into(),
+                        score: l.score,
+                        explanation: serde_json::to_value(l).unwrap_or_default(),
+                        at: l.at,
+                    }),
+            )
             .collect();
         store.write_identity_links(&links)?;
         let risks: Vec<vigil_store::AccountRiskRecord> = self
@@ -120,7 +134,112 @@ pub struct ReturningDetector {
     linker: Linker,
     linked: HashSet<String>,
     confirmed: HashSet<String>,
+    /// Own addresses (`handle_key`, hashed) → account id, for cross-platform pointers.
+    handles: HashMap<u64, String>,
     findings: Arc<Mutex<Findings>>,
+}
+
+/// Two live accounts on different platforms that are one identity: `account`'s bio points at
+/// `other`'s own address, corroborated by a similar name or a pointer back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CrossLink {
+    pub account: String,
+    pub other: String,
+    /// The pointer as written in the bio (`telegram:somechannel`).
+    pub pointer: String,
+    pub score: f64,
+    pub features: Vec<Feature>,
+    /// When the later of the two was first seen.
+    pub at: i64,
+}
+
+/// A bio pointer named by more accounts than this is a funnel and links no identity.
+pub const MAX_CLAIMANTS: u32 = 2;
+
+/// Score of a cross-platform link at or above which it is reported.
+pub const CROSS_LINK_THRESHOLD: f64 = 0.7;
+
+/// Cross-platform identities among `profiles`: for every bio pointer that names another
+/// platform's account seen in the stream (`handles`: own address → id), a link when the two
+/// also share a near-identical name stem or the other points back. A pointer alone is not
+/// enough: supporters' bios advertise their network's channels, which are not their own
+/// accounts; a target more than [`MAX_CLAIMANTS`] bios name is such a funnel. Sorted by
+/// (account, other).
+pub fn cross_platform_links(
+    profiles: &HashMap<String, Profile>,
+    handles: &HashMap<u64, String>,
+) -> Vec<CrossLink> {
+    // A target many bios point at is a funnel (a network's channel), not anyone's own account.
+    let mut claimants: HashMap<&str, u32> = HashMap::new();
+    for p in profiles.values() {
+        for ptr in &p.bio_pointers {
+            *claimants.entry(ptr.as_str()).or_insert(0) += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for p in profiles.values().filter(|p| !p.bio_pointers.is_empty()) {
+        let own = p.handle.as_deref().map(|h| handle_key(&p.platform, h));
+        for ptr in &p.bio_pointers {
+            if claimants.get(ptr.as_str()).copied().unwrap_or(0) > MAX_CLAIMANTS {
+                continue;
+            }
+            let Some(other_id) = handles.get(&token_hash(ptr)) else {
+                continue;
+            };
+            let Some(o) = profiles.get(other_id) else {
+                continue;
+            };
+            if o.id == p.id || o.platform == p.platform {
+                continue;
+            }
+            let mut features = vec![Feature {
+                feature: "bio_pointer",
+                strength: 1.0,
+            }];
+            let mut keep = 1.0 - 0.5;
+            let name = [
+                (&p.name_stem, &o.name_stem),
+                (&p.handle_stem, &o.handle_stem),
+                (&p.handle_stem, &o.name_stem),
+                (&p.name_stem, &o.handle_stem),
+            ]
+            .iter()
+            .map(|(a, b)| features::stem_similarity(a, b))
+            .fold(0.0, f64::max);
+            let mut corroborated = false;
+            if name >= 0.85 {
+                features.push(Feature {
+                    feature: "name",
+                    strength: (name * 1000.0).round() / 1000.0,
+                });
+                keep *= 1.0 - 0.6 * name;
+                corroborated = true;
+            }
+            if own.as_ref().is_some_and(|k| o.pointers.contains(k)) {
+                features.push(Feature {
+                    feature: "pointer_back",
+                    strength: 1.0,
+                });
+                keep *= 1.0 - 0.6;
+                corroborated = true;
+            }
+            let score = ((1.0 - keep) * 1000.0).round() / 1000.0;
+            if !corroborated || score < CROSS_LINK_THRESHOLD {
+                continue;
+            }
+            out.push(CrossLink {
+                account: p.id.clone(),
+                other: o.id.clone(),
+                pointer: ptr.clone(),
+                score,
+                features,
+                at: p.first_seen.max(o.first_seen),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.account, &a.other).cmp(&(&b.account, &b.other)));
+    out.dedup_by(|a, b| a.account == b.account && a.other == b.other);
+    out
 }
 
 impl ReturningDetector {
@@ -132,6 +251,7 @@ impl ReturningDetector {
             mh: bio_hasher(),
             profiles: HashMap::new(),
             linked: HashSet::new(),
+            handles: HashMap::new(),
             findings,
         }
     }
@@ -140,6 +260,47 @@ impl ReturningDetector {
     pub fn linker(&self) -> &Linker {
         &self.linker
     }
+}
+
+/// Fill `p`'s identity features (handle, name, bio, avatar, bio links and pointers) from an
+/// account record. Called when the record arrives, and from [`observe`] for an author whose
+/// record came only with its post.
+pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account) {
+    if p.id.is_empty() {
+        p.id = a.id.clone();
+        p.platform = a.platform.as_str().to_string();
+    }
+    if p.posts == 0 {
+        p.first_seen = a.created_at.unwrap_or(p.first_seen);
+    }
+    p.account_seen = true;
+    p.handle = a.handle.as_ref().map(|h| h.chars().take(64).collect());
+    p.handle_stem = a.handle.as_deref().map(stem).unwrap_or_default();
+    p.name_stem = a.display_name.as_deref().map(stem).unwrap_or_default();
+    p.bio = a.bio.as_deref().and_then(|b| bio_signature(mh, b));
+    p.avatar = a.avatar_url.as_ref().map(|u| u.chars().take(512).collect());
+    p.avatar_pdq = a.avatar_pdq.as_deref().and_then(features::parse_pdq);
+    p.created_at = a.created_at;
+    p.bio_pointers.clear();
+    if let Some(bio) = &a.bio {
+        let bio: String = bio.chars().take(1024).collect();
+        for u in vigil_text::analyze(&bio).urls {
+            if let Some(key) = add_url(p, &u) {
+                if p.bio_pointers.len() < features::MAX_BIO_POINTERS
+                    && !p.bio_pointers.contains(&key)
+                {
+                    p.bio_pointers.push(key);
+                }
+            }
+        }
+    }
+}
+
+/// The key of an account's own address on its platform (`telegram:somechannel`), as bio and
+/// post pointers name it.
+pub fn handle_key(platform: &str, handle: &str) -> String {
+    let h: String = handle.chars().take(64).collect();
+    format!("{platform}:{h}").to_lowercase()
 }
 
 /// Fill or update `p` from one post and its author record.
@@ -151,19 +312,8 @@ pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
         p.first_seen = post.created_at;
     }
     if let Some(a) = obs.account {
-        if p.posts == 0 || p.handle.is_none() {
-            p.handle = a.handle.as_ref().map(|h| h.chars().take(64).collect());
-            p.handle_stem = a.handle.as_deref().map(stem).unwrap_or_default();
-            p.name_stem = a.display_name.as_deref().map(stem).unwrap_or_default();
-            p.bio = a.bio.as_deref().and_then(|b| bio_signature(mh, b));
-            p.avatar = a.avatar_url.as_ref().map(|u| u.chars().take(512).collect());
-            p.created_at = a.created_at;
-            if let Some(bio) = &a.bio {
-                let bio: String = bio.chars().take(1024).collect();
-                for u in vigil_text::analyze(&bio).urls {
-                    add_url(p, &u);
-                }
-            }
+        if !p.account_seen || p.handle.is_none() {
+            observe_account(p, mh, a);
         }
     }
     p.posts = p.posts.saturating_add(1);
@@ -188,13 +338,14 @@ pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
     }
 }
 
-fn add_url(p: &mut Profile, u: &vigil_text::UrlInfo) {
+/// Add a link (and its cross-platform pointer, returned, if it has one).
+fn add_url(p: &mut Profile, u: &vigil_text::UrlInfo) -> Option<String> {
     p.links.insert(token_hash(&u.canonical));
-    if let Some(ptr) = &u.pointer {
-        let key = format!("{:?}:{}", ptr.platform, ptr.handle).to_lowercase();
-        p.links.insert(token_hash(&key));
-        p.add_pointer(key);
-    }
+    let ptr = u.pointer.as_ref()?;
+    let key = handle_key(&format!("{:?}", ptr.platform), &ptr.handle);
+    p.links.insert(token_hash(&key));
+    p.add_pointer(key.clone());
+    Some(key)
 }
 
 impl Detector for ReturningDetector {
@@ -208,7 +359,18 @@ impl Detector for ReturningDetector {
             return;
         }
         let p = self.profiles.entry(id.clone()).or_default();
+        let had_record = p.account_seen;
+        let before = p.pointers.len();
         observe(p, &self.mh, obs);
+        for k in &p.pointers[before..] {
+            self.linker.note_pointer(k);
+        }
+        if !had_record {
+            if let Some(h) = &p.handle {
+                self.handles
+                    .insert(token_hash(&handle_key(&p.platform, h)), id.clone());
+            }
+        }
         if self.confirmed.contains(id) && !self.linker.is_seed(id) {
             self.linker
                 .insert(p.clone(), obs.post.created_at, SeedKind::Confirmed);
@@ -250,6 +412,22 @@ impl Detector for ReturningDetector {
         }
     }
 
+    fn on_account(&mut self, a: &vigil_model::Account, _out: &mut Vec<Signal>) {
+        if !self.profiles.contains_key(&a.id) && self.profiles.len() >= self.cfg.profiles_cap() {
+            return;
+        }
+        let p = self.profiles.entry(a.id.clone()).or_default();
+        let before = p.pointers.len();
+        observe_account(p, &self.mh, a);
+        for k in &p.pointers[before..] {
+            self.linker.note_pointer(k);
+        }
+        if let Some(h) = &p.handle {
+            self.handles
+                .insert(token_hash(&handle_key(&p.platform, h)), a.id.clone());
+        }
+    }
+
     fn on_enforcement(&mut self, e: &vigil_model::Enforcement, _out: &mut Vec<Signal>) {
         if e.action != EnforcementAction::Suspend || e.post_id.is_some() {
             return;
@@ -260,7 +438,9 @@ impl Detector for ReturningDetector {
     }
 
     fn finish(&mut self, _out: &mut Vec<Signal>) {
+        let cross = cross_platform_links(&self.profiles, &self.handles);
         if let Ok(mut f) = self.findings.lock() {
+            f.cross_links = cross;
             f.seeds = self.linker.len() as u64;
             f.comparisons = self.linker.comparisons;
             f.skipped_buckets = self.linker.skipped_buckets;

@@ -2,7 +2,16 @@
 //! avatar, pointers, bio LSH bands) so a new account is compared with a handful of candidates,
 //! never with every seed; each comparison gives a score with its matched features.
 
-use crate::features::{stem_similarity, token_hash, Profile};
+use crate::features::{keyed_hash, mix, pdq_distance, stem_similarity, token_hash, Profile};
+
+/// Bios at least this alike (estimated Jaccard of 4-char shingles) corroborate a link. A returning
+/// account keeps its bio with small edits (≈ 0.9–1.0); supporters filling one network's bio
+/// template share 0.4–0.6 of their shingles, which says nothing about who they are.
+pub const BIO_JACCARD: f64 = 0.7;
+
+/// Avatars within this many PDQ bits (of 256) are the same picture (Meta's usual threshold
+/// for near-duplicates is 31).
+pub const AVATAR_PDQ_RADIUS: u32 = 31;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -53,6 +62,17 @@ pub struct LinkScore {
 /// at least one behavioural one (bio, avatar, neighbourhood, links, pointers): a shared name
 /// alone never links two people.
 pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
+    score_with(new, seed, &|_| true)
+}
+
+/// Handles closer than this (or one edit apart) name one identity. Returns keep the stem
+/// (next digits, an underscore, a homoglyph); two generated names sharing 80% of their letters
+/// are different people.
+pub const HANDLE_SIMILARITY: f64 = 0.85;
+
+/// As [`score`], counting only shared pointers for which `rare` holds: a pointer many accounts
+/// carry is their network's funnel, not an individual's trace.
+pub fn score_with(new: &Profile, seed: &Profile, rare: &dyn Fn(&str) -> bool) -> LinkScore {
     struct Acc {
         f: Vec<Feature>,
         keep: f64,
@@ -81,7 +101,9 @@ pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
     };
     let mut add = |name, s, w, beh| acc.add(name, s, w, beh);
     let h = stem_similarity(&new.handle_stem, &seed.handle_stem);
-    if h >= 0.75 {
+    if h >= HANDLE_SIMILARITY
+        || (h > 0.0 && crate::features::edit_distance(&new.handle_stem, &seed.handle_stem) <= 1)
+    {
         add("handle", h, 0.6, false);
     }
     let n = stem_similarity(&new.name_stem, &seed.name_stem);
@@ -97,13 +119,27 @@ pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
     }
     if let (Some(a), Some(b)) = (&new.bio, &seed.bio) {
         let j = a.jaccard(b);
-        if j >= 0.4 {
+        if j >= BIO_JACCARD {
             add("bio", j, 0.6, true);
         }
     }
-    if let (Some(a), Some(b)) = (&new.avatar, &seed.avatar) {
-        if a == b {
-            add("avatar", 1.0, 0.5, true);
+    match (&new.avatar_pdq, &seed.avatar_pdq) {
+        // The same picture, re-encoded, cropped or lightly edited: PDQ within the usual
+        // match radius; strength falls linearly with the distance (1 at 0 bits, ~0 at 32), so
+        // a lightly edited copy of a picture many accounts use corroborates little.
+        (Some(a), Some(b)) => {
+            let d = pdq_distance(a, b);
+            if d <= AVATAR_PDQ_RADIUS {
+                add("avatar", 1.0 - d as f64 / 32.0, 0.5, true);
+            }
+        }
+        // No image on one side: the URL, exactly.
+        _ => {
+            if let (Some(a), Some(b)) = (&new.avatar, &seed.avatar) {
+                if a == b {
+                    add("avatar", 1.0, 0.5, true);
+                }
+            }
         }
     }
     let nb = new.neighbours.jaccard(&seed.neighbours);
@@ -117,7 +153,7 @@ pub fn score(new: &Profile, seed: &Profile) -> LinkScore {
     let shared = new
         .pointers
         .iter()
-        .filter(|p| seed.pointers.contains(p))
+        .filter(|p| seed.pointers.contains(p) && rare(p))
         .count();
     if shared > 0 {
         add("pointers", (shared as f64 / 2.0).min(1.0), 0.4, true);
@@ -170,33 +206,51 @@ pub struct Linker {
     pub cfg: LinkConfig,
     seeds: Vec<Seed>,
     by_id: HashMap<String, u32>,
-    blocks: HashMap<u64, Vec<u32>>,
+    /// The first seed of each blocking key. Most keys (bio bands) name one seed only, so they
+    /// cost one map entry and no allocation; later seeds of a key go to `more`.
+    first: HashMap<u64, u32>,
+    more: HashMap<u64, Vec<u32>>,
     /// Candidate lookups skipped because a bucket was over `max_bucket`.
     pub skipped_buckets: u64,
     /// Pairs scored (for the benchmark: comparisons per new account).
     pub comparisons: u64,
+    /// Accounts seen carrying each pointer (hashed), for [`score_with`]'s rarity.
+    pointer_holders: HashMap<u64, u32>,
 }
 
+/// A pointer carried by at most this many accounts counts as an individual's trace.
+pub const RARE_POINTER_HOLDERS: u32 = 3;
+
+/// Blocking keys of a profile: tagged hashes of the handle and name stems, avatar bands (or
+/// URL), pointers and bio LSH bands. Hashed in place, with no string formatting.
 fn keys(p: &Profile, bands: usize) -> Vec<u64> {
-    let mut k = Vec::new();
+    let mut k = Vec::with_capacity(4 + p.pointers.len() + bands);
     if p.handle_stem.chars().count() >= 3 {
-        k.push(token_hash(&format!("h\u{1}{}", p.handle_stem)));
+        k.push(keyed_hash(b'h', p.handle_stem.as_bytes()));
     }
     if p.name_stem.chars().count() >= 3 {
-        k.push(token_hash(&format!("n\u{1}{}", p.name_stem)));
+        k.push(keyed_hash(b'n', p.name_stem.as_bytes()));
     }
-    if let Some(a) = &p.avatar {
-        k.push(token_hash(&format!("a\u{1}{a}")));
+    if let Some(h) = &p.avatar_pdq {
+        // Eight 32-bit bands: two avatars within a few bits share at least one.
+        for (i, w) in h.iter().enumerate() {
+            for (j, half) in [w >> 32, w & 0xffff_ffff].into_iter().enumerate() {
+                let band = ((2 * i + j) as u64) << 32 | half;
+                k.push(mix(band ^ 0x7164_7100_0000_0000));
+            }
+        }
+    } else if let Some(a) = &p.avatar {
+        k.push(keyed_hash(b'a', a.as_bytes()));
     }
     for ptr in &p.pointers {
-        k.push(token_hash(&format!("p\u{1}{ptr}")));
+        k.push(keyed_hash(b'p', ptr.as_bytes()));
     }
     if let Some(sig) = &p.bio {
         let rows = (sig.0.len() / bands.max(1)).max(1);
         for (b, chunk) in sig.0.chunks(rows).enumerate() {
-            let mut h = 0x6269_6fu64 ^ b as u64;
+            let mut h = 0x0062_696f_u64 ^ b as u64;
             for &v in chunk {
-                h = token_hash(&format!("{h}:{v}"));
+                h = mix(h.rotate_left(29) ^ v as u64);
             }
             k.push(h);
         }
@@ -220,6 +274,17 @@ impl Linker {
         self.seeds.is_empty()
     }
 
+    /// Count one more account carrying `pointer` (call once per account and pointer).
+    pub fn note_pointer(&mut self, pointer: &str) {
+        *self.pointer_holders.entry(token_hash(pointer)).or_insert(0) += 1;
+    }
+
+    fn rare(&self, pointer: &str) -> bool {
+        self.pointer_holders
+            .get(&token_hash(pointer))
+            .is_none_or(|&n| n <= RARE_POINTER_HOLDERS)
+    }
+
     pub fn is_seed(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
@@ -235,9 +300,17 @@ impl Linker {
         }
         let i = self.seeds.len() as u32;
         for k in keys(&profile, self.cfg.bio_bands) {
-            let b = self.blocks.entry(k).or_default();
-            if b.len() <= self.cfg.max_bucket {
-                b.push(i);
+            match self.first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    let b = self.more.entry(k).or_default();
+                    // One past the cap marks the bucket as too common (skipped at lookup).
+                    if b.len() < self.cfg.max_bucket {
+                        b.push(i);
+                    }
+                }
             }
         }
         self.by_id.insert(profile.id.clone(), i);
@@ -252,12 +325,14 @@ impl Linker {
         }
         let mut cands: Vec<u32> = Vec::new();
         for k in keys(new, self.cfg.bio_bands) {
-            if let Some(b) = self.blocks.get(&k) {
-                if b.len() > self.cfg.max_bucket {
+            if let Some(&f) = self.first.get(&k) {
+                let more = self.more.get(&k).map_or(&[][..], Vec::as_slice);
+                if 1 + more.len() > self.cfg.max_bucket {
                     self.skipped_buckets += 1;
                     continue;
                 }
-                cands.extend_from_slice(b);
+                cands.push(f);
+                cands.extend_from_slice(more);
             }
         }
         cands.sort_unstable();
@@ -270,7 +345,7 @@ impl Linker {
                 continue;
             }
             self.comparisons += 1;
-            let s = score(new, &seed.profile);
+            let s = score_with(new, &seed.profile, &|p| self.rare(p));
             if s.score < self.cfg.threshold {
                 continue;
             }

@@ -25,8 +25,10 @@ pub struct RiskConfig {
     /// Ceiling of the proximity component: below `review_threshold`, so proximity alone never
     /// opens a case (being mentioned by extremists is not evidence against anyone).
     pub proximity_cap: f64,
-    pub campaign_weight: f64,
-    pub coordination_weight: f64,
+    /// Review needs corroboration: evidence of at least two kinds (content, campaign,
+    /// coordination, returning, enforcement), or one kind at least this strong. Proximity never
+    /// counts as a kind: it only adds to evidence.
+    pub standalone_weight: f64,
     /// Personalized PageRank: restart probability and iterations.
     pub restart: f64,
     pub iterations: usize,
@@ -42,8 +44,7 @@ impl Default for RiskConfig {
             auto_enabled: false,
             suspension_weight: 0.25,
             proximity_cap: 0.25,
-            campaign_weight: 0.35,
-            coordination_weight: 0.4,
+            standalone_weight: 0.6,
             restart: 0.15,
             iterations: 20,
             max_edges: 50_000_000,
@@ -102,17 +103,37 @@ pub fn decide(
     context_keep: f64,
     has_context: bool,
 ) -> (f64, f64, Action) {
-    let keep: f64 = components
-        .iter()
-        .map(|c| 1.0 - c.weight.clamp(0.0, 0.99))
-        .product();
+    // One piece of evidence often arrives by two routes (a campaign signal and the campaign's
+    // member list, a rule and a label): within a kind the strongest counts, not the product.
+    let mut kinds: Vec<(&'static str, f64)> = Vec::new();
+    for c in components {
+        let k = kind_of(&c.component);
+        let w = if c.weight.is_nan() {
+            0.0
+        } else {
+            c.weight.clamp(0.0, 0.99)
+        };
+        match kinds.iter_mut().find(|(n, _)| *n == k) {
+            Some(e) => e.1 = e.1.max(w),
+            None => kinds.push((k, w)),
+        }
+    }
+    let keep: f64 = kinds.iter().map(|(_, w)| 1.0 - w).product();
     let raw = 1.0 - keep;
+    let evidence: Vec<f64> = kinds
+        .iter()
+        .filter(|(k, w)| *k != "supporting" && *w > 0.0)
+        .map(|(_, w)| *w)
+        .collect();
+    let corroborated = evidence.len() >= 2 || evidence.iter().any(|&w| w >= cfg.standalone_weight);
     let mut risk = raw * context_keep.clamp(0.0, 1.0);
     if has_context {
         // Structural bar: a context account stays strictly below the auto threshold.
         risk = risk.min(cfg.auto_threshold - 1e-3).max(0.0);
     }
-    let action = if !has_context && cfg.auto_enabled && risk >= cfg.auto_threshold {
+    let action = if !corroborated {
+        Action::None
+    } else if !has_context && cfg.auto_enabled && risk >= cfg.auto_threshold {
         Action::AutoAction
     } else if risk >= cfg.review_threshold {
         Action::Review
@@ -122,12 +143,27 @@ pub fn decide(
     (raw, risk, action)
 }
 
+/// The kind of evidence a component is, for corroboration: `content` (rules, banks, text),
+/// `campaign`, `coordination`, `returning`, `enforcement` (the platform's own suspension, weak
+/// but independent), or `supporting` (proximity), which adds to evidence but is none itself.
+pub fn kind_of(component: &str) -> &'static str {
+    match component {
+        "campaign" | "signal:campaign" => "campaign",
+        "coordination" | "signal:coordination" => "coordination",
+        "returning" | "signal:returning" => "returning",
+        "platform_suspension" => "enforcement",
+        "proximity" => "supporting",
+        _ => "content",
+    }
+}
+
 #[derive(Default)]
 struct Agg {
     /// Best weight per (detector, category) of harm signals on the account or its posts.
     content: HashMap<(String, Category), f64>,
-    campaigns: HashSet<String>,
-    clusters: HashSet<String>,
+    /// Campaigns and clusters named in participant-level account signals, with their weights.
+    campaigns: HashMap<String, f64>,
+    clusters: HashMap<String, f64>,
     returning: Option<(f64, String)>,
     suspended: bool,
     ctx_keep: f64,
@@ -209,19 +245,9 @@ impl RiskDetector {
                         }
                     }
                 }
-                EntityKind::Campaign | EntityKind::Cluster => {
-                    // Only harmful ones: organic bursts and benign clusters carry no category.
-                    if s.category.is_none() || s.context.is_some() {
-                        continue;
-                    }
-                    if let Some(a) = s.explanation.get("accounts").and_then(|v| v.as_array()) {
-                        targets.extend(
-                            a.iter()
-                                .take(100_000)
-                                .filter_map(|v| v.as_str().map(String::from)),
-                        );
-                    }
-                }
+                // Membership comes from the participant-level account signals the campaign and
+                // coordination detectors emit (a bystander in a member list gets none).
+                EntityKind::Campaign | EntityKind::Cluster => continue,
             }
             for t in targets {
                 let i = self.idx(&t) as usize;
@@ -238,11 +264,15 @@ impl RiskDetector {
                     continue;
                 }
                 match (s.entity_kind, s.detector.as_str()) {
-                    (EntityKind::Campaign, _) => {
-                        a.campaigns.insert(s.entity_id.clone());
+                    (EntityKind::Account, "campaign") if a.campaigns.len() < 64 => {
+                        let id = s.explanation["campaign"].as_str().unwrap_or(&s.source);
+                        let e = a.campaigns.entry(id.to_string()).or_insert(0.0);
+                        *e = e.max(w);
                     }
-                    (EntityKind::Cluster, _) => {
-                        a.clusters.insert(s.entity_id.clone());
+                    (EntityKind::Account, "coordination") if a.clusters.len() < 64 => {
+                        let id = s.explanation["cluster"].as_str().unwrap_or(&s.source);
+                        let e = a.clusters.entry(id.to_string()).or_insert(0.0);
+                        *e = e.max(w);
                     }
                     (EntityKind::Account, "returning") => {
                         let pred = s.explanation["predecessor"]
@@ -264,6 +294,14 @@ impl RiskDetector {
         }
         self.seen_out = out.len();
     }
+}
+
+/// 1 − Π(1 − w) over the (at most 8) strongest weights, rounded to 3 decimals.
+fn combine<'a>(ws: impl Iterator<Item = &'a f64>) -> f64 {
+    let mut v: Vec<f64> = ws.copied().collect();
+    v.sort_by(|a, b| b.total_cmp(a));
+    let keep: f64 = v.iter().take(8).map(|w| 1.0 - w.clamp(0.0, 0.99)).product();
+    ((1.0 - keep) * 1000.0).round() / 1000.0
 }
 
 /// Personalized PageRank from `seeds` over an undirected edge list, by power iteration.
@@ -420,11 +458,11 @@ impl Detector for RiskDetector {
                 });
             }
             if !a.campaigns.is_empty() {
-                let w =
-                    1.0 - (1.0 - self.cfg.campaign_weight).powi(a.campaigns.len().min(8) as i32);
+                let w = combine(a.campaigns.values());
                 note(Category::TerroristPropaganda, w);
-                let mut ids: Vec<_> = a.campaigns.iter().take(20).cloned().collect();
+                let mut ids: Vec<_> = a.campaigns.keys().cloned().collect();
                 ids.sort();
+                ids.truncate(20);
                 comps.push(Component {
                     component: "campaign".into(),
                     weight: w,
@@ -432,10 +470,11 @@ impl Detector for RiskDetector {
                 });
             }
             if !a.clusters.is_empty() {
-                let w = self.cfg.coordination_weight;
+                let w = combine(a.clusters.values());
                 note(Category::CoordinatedAmplification, w);
-                let mut ids: Vec<_> = a.clusters.iter().take(20).cloned().collect();
+                let mut ids: Vec<_> = a.clusters.keys().cloned().collect();
                 ids.sort();
+                ids.truncate(20);
                 comps.push(Component {
                     component: "coordination".into(),
                     weight: w,

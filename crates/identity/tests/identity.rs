@@ -252,3 +252,250 @@ fn proximity_follows_the_graph_from_the_seeds() {
     let total: f64 = r.iter().sum();
     assert!((total - 1.0).abs() < 1e-6, "{total}");
 }
+
+fn announce(dets: &mut [Box<dyn Detector>], a: &Account, out: &mut Vec<Signal>) {
+    for d in dets.iter_mut() {
+        d.on_account(a, out);
+    }
+}
+
+#[test]
+fn a_predecessor_suspended_before_it_ever_posted_is_still_a_seed() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    // The grandparent posted, was suspended; its return never posted before it was suspended
+    // too; the third account must link to that silent return, not to the grandparent.
+    let gp = account(
+        Platform::Twitter,
+        "1",
+        "sample_acct",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a1.jpg",
+    );
+    announce(&mut dets, &gp, &mut out);
+    for i in 0..3 {
+        let p = post(&gp, i, T0 + i as i64 * H, "placeholder text", &[]);
+        feed(&mut dets, &gp, &p, &mut out);
+    }
+    suspend(&mut dets, "twitter:1", T0 + 5 * H, &mut out);
+    let mut silent = account(
+        Platform::Twitter,
+        "2",
+        "sample_acct2",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a2.jpg",
+    );
+    silent.created_at = Some(T0 + 6 * H);
+    announce(&mut dets, &silent, &mut out);
+    suspend(&mut dets, "twitter:2", T0 + 7 * H, &mut out);
+    let mut third = account(
+        Platform::Twitter,
+        "3",
+        "sample_acct3",
+        "Sample Acct",
+        BIO,
+        "https://pbs.example/a2.jpg",
+    );
+    third.created_at = Some(T0 + 8 * H);
+    announce(&mut dets, &third, &mut out);
+    let p = post(&third, 0, T0 + 9 * H, "placeholder text", &[]);
+    feed(&mut dets, &third, &p, &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let l: Vec<_> = f.links.iter().filter(|l| l.new == "twitter:3").collect();
+    assert_eq!(l.len(), 1, "{:?}", f.links);
+    assert_eq!(l[0].predecessor, "twitter:2");
+}
+
+#[test]
+fn live_accounts_naming_each_other_across_platforms_are_linked() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let tw = account(
+        Platform::Twitter,
+        "10",
+        "sample_actor",
+        "Sample Actor",
+        "placeholder bio https://t.me/sampleactor_chan",
+        "https://pbs.example/x.jpg",
+    );
+    let mut tg = Account::new(Platform::Telegram, "channel1000000042");
+    tg.handle = Some("sampleactor_chan".into());
+    tg.display_name = Some("Sample Actor".into());
+    // A supporter advertising the same channel in its bio is not the channel.
+    let fan = account(
+        Platform::Twitter,
+        "11",
+        "unrelated_fan",
+        "Other Person",
+        "placeholder bio https://t.me/sampleactor_chan",
+        "https://pbs.example/y.jpg",
+    );
+    for a in [&tw, &tg, &fan] {
+        announce(&mut dets, a, &mut out);
+        let p = post(a, 0, T0, "placeholder text", &[]);
+        feed(&mut dets, a, &p, &mut out);
+    }
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    assert_eq!(f.cross_links.len(), 1, "{:?}", f.cross_links);
+    let l = &f.cross_links[0];
+    assert_eq!(
+        (l.account.as_str(), l.other.as_str()),
+        ("twitter:10", "telegram:channel1000000042")
+    );
+    assert!(l.features.iter().any(|x| x.feature == "name"));
+    assert_eq!(l.pointer, "telegram:sampleactor_chan");
+}
+
+#[test]
+fn one_kind_of_weak_evidence_alone_opens_no_review() {
+    let cfg = RiskConfig::default();
+    let c = |name: &str, w: f64| Component {
+        component: name.into(),
+        weight: w,
+        detail: serde_json::Value::Null,
+    };
+    // A bystander in a hijacked trend: campaign membership by two routes is one kind of
+    // evidence, counted once, and not strong enough alone.
+    let (raw, _, action) = decide(
+        &cfg,
+        &[c("campaign", 0.35), c("signal:campaign", 0.5)],
+        1.0,
+        false,
+    );
+    assert!((raw - 0.5).abs() < 1e-9, "{raw}");
+    assert_eq!(action, Action::None);
+    // Proximity only adds to evidence: with a suspension it is still one kind.
+    let (_, _, action) = decide(
+        &cfg,
+        &[c("platform_suspension", 0.25), c("proximity", 0.25)],
+        1.0,
+        false,
+    );
+    assert_eq!(action, Action::None);
+    // Two kinds corroborate; one strong kind stands alone.
+    let (_, _, action) = decide(
+        &cfg,
+        &[c("signal:campaign", 0.5), c("signal:rules", 0.4)],
+        1.0,
+        false,
+    );
+    assert_eq!(action, Action::Review);
+    let (_, _, action) = decide(&cfg, &[c("returning", 0.9)], 1.0, false);
+    assert_eq!(action, Action::Review);
+}
+
+#[test]
+fn look_alike_supporters_of_one_network_are_not_linked() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    // Generated handles sharing most letters, a network's bio template and its funnel channel:
+    // two people, not one account returning.
+    let bio = "placeholder network bio template https://t.me/funnel_chan_sim";
+    let old = account(
+        Platform::Twitter,
+        "1",
+        "sarakasim",
+        "Alpha Beta",
+        bio,
+        "https://pbs.example/a.jpg",
+    );
+    for i in 0..5 {
+        let fan = account(
+            Platform::Twitter,
+            &format!("9{i}"),
+            &format!("other{i}_x"),
+            "Gamma",
+            "placeholder https://t.me/funnel_chan_sim",
+            "https://pbs.example/f.jpg",
+        );
+        announce(&mut dets, &fan, &mut out);
+    }
+    announce(&mut dets, &old, &mut out);
+    let p = post(&old, 0, T0, "placeholder text", &[]);
+    feed(&mut dets, &old, &p, &mut out);
+    suspend(&mut dets, "twitter:1", T0 + H, &mut out);
+    let mut other = account(
+        Platform::Twitter,
+        "2",
+        "kararasim",
+        "Delta",
+        bio,
+        "https://pbs.example/b.jpg",
+    );
+    other.created_at = Some(T0 + 2 * H);
+    announce(&mut dets, &other, &mut out);
+    let p = post(&other, 0, T0 + 3 * H, "placeholder text", &[]);
+    feed(&mut dets, &other, &p, &mut out);
+    // The same account returning with the next digit is linked.
+    let mut back = account(
+        Platform::Twitter,
+        "3",
+        "sarakasim2",
+        "Alpha Beta",
+        bio,
+        "https://pbs.example/a.jpg",
+    );
+    back.created_at = Some(T0 + 2 * H);
+    announce(&mut dets, &back, &mut out);
+    let p = post(&back, 0, T0 + 3 * H, "placeholder text", &[]);
+    feed(&mut dets, &back, &p, &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let news: Vec<&str> = f.links.iter().map(|l| l.new.as_str()).collect();
+    assert_eq!(news, vec!["twitter:3"], "{:?}", f.links);
+}
+
+#[test]
+fn a_re_encoded_avatar_matches_by_pdq_where_urls_differ() {
+    let pdq = "f0e1d2c3b4a5968778695a4b3c2d1e0f0123456789abcdeffedcba9876543210";
+    // Two bits flipped: a re-encoded copy. Far: half the bits flipped.
+    let near = "f0e1d2c3b4a5968778695a4b3c2d1e0f0123456789abcdeffedcba9876543213";
+    let far = "0f1e2d3c4b5a69788796a5b4c3d2e1f0fedcba98765432100123456789abcdef";
+    for (other, linked) in [(near, true), (far, false)] {
+        let (mut dets, findings) = detectors_with_findings(Config::default());
+        let mut out = Vec::new();
+        let mut old = account(
+            Platform::Twitter,
+            "1",
+            "sample_acct",
+            "Sample Acct",
+            "",
+            "https://pbs.example/a.jpg",
+        );
+        old.bio = None;
+        old.avatar_pdq = Some(pdq.into());
+        announce(&mut dets, &old, &mut out);
+        let p = post(&old, 0, T0, "placeholder text", &[]);
+        feed(&mut dets, &old, &p, &mut out);
+        suspend(&mut dets, "twitter:1", T0 + H, &mut out);
+        let mut new = account(
+            Platform::Twitter,
+            "2",
+            "sample_acct2",
+            "Sample Acct",
+            "",
+            "https://pbs.example/b.jpg",
+        );
+        new.bio = None;
+        new.avatar_pdq = Some(other.into());
+        new.created_at = Some(T0 + 2 * H);
+        announce(&mut dets, &new, &mut out);
+        let p = post(&new, 0, T0 + 3 * H, "placeholder text", &[]);
+        feed(&mut dets, &new, &p, &mut out);
+        let f = findings.lock().unwrap();
+        assert_eq!(f.links.len() == 1, linked, "{other}: {:?}", f.links);
+        if linked {
+            assert!(f.links[0].features.iter().any(|x| x.feature == "avatar"));
+        }
+    }
+}

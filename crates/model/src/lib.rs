@@ -181,6 +181,9 @@ pub struct Account {
     pub following: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+    /// PDQ of the avatar image (64 hex digits), when ingest could hash a local copy of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_pdq: Option<String>,
     #[serde(default)]
     pub status: AccountStatus,
 }
@@ -198,6 +201,7 @@ impl Account {
             followers: None,
             following: None,
             avatar_url: None,
+            avatar_pdq: None,
             status: AccountStatus::Active,
         }
     }

@@ -520,6 +520,8 @@ impl SqliteStore {
             followers: r.get::<_, Option<i64>>(7)?.map(|v| v.max(0) as u64),
             following: r.get::<_, Option<i64>>(8)?.map(|v| v.max(0) as u64),
             avatar_url: r.get(9)?,
+            // Not stored: derived at ingest from the avatar file, for the detectors of that run.
+            avatar_pdq: None,
             status: serde_json::from_value(serde_json::Value::String(status)).unwrap_or_default(),
         })
     }
