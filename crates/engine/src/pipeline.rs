@@ -708,6 +708,8 @@ struct Sequenced {
 }
 
 /// What the second stage does with a record.
+// Moved, never copied, and at most `chunk × queue` of them in flight: not worth a box per post.
+#[allow(clippy::large_enum_variant)]
 enum Detect {
     /// Nothing (an account, a repeat, a post without text analysis).
     Skip,
@@ -754,7 +756,7 @@ impl Hasher for IdHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 << 8 | self.0 >> 56) ^ b as u64;
+            self.0 = self.0.rotate_left(8) ^ b as u64;
         }
     }
     fn write_u64(&mut self, v: u64) {
