@@ -6,6 +6,12 @@ use vigil_detect::Detector;
 use vigil_store::Store;
 
 /// The detectors of one run and the work to do after they finish.
+/// Where the engine's second detector stage starts (`vigil_engine::Config::second_stage`):
+/// hash banks and the coordination/campaign pair (which share per-post features and cluster
+/// members) run on the first stage; rules and the returning/risk pair (which share findings)
+/// on the second. Across the split, detectors only see each other's facts and signals.
+pub const SECOND_STAGE: &str = vigil_rules::DETECTOR;
+
 pub struct Registry {
     pub detectors: Vec<Box<dyn Detector>>,
     campaign_findings: Option<vigil_campaign::FindingsHandle>,

@@ -4,10 +4,12 @@
 //!
 //! Threads: one reader per active input (parse, then reorder within the lateness), one merge
 //! thread (k-way merge of the inputs by event time, in an order that does not depend on how
-//! the inputs were named), `workers` text-stage threads (one `vigil_text::Analyzer` each), and
-//! the sequencer on the caller's thread, which runs the detectors in merged order and commits
-//! records, signals and the checkpoint in one transaction. Every queue is bounded, so the
-//! slowest stage sets the pace.
+//! the inputs were named), `workers` text-stage threads (one `vigil_text::Analyzer` each), the
+//! sequencer on the caller's thread (de-duplication, accounts, the detectors before
+//! `Config::second_stage`), a second detector stage (the rest of the detectors, batch
+//! assembly) and the writer, which owns the store for the run and commits each batch's
+//! records, signals and checkpoint in one transaction (and syncs cases on a live stream).
+//! Every queue is bounded, so the slowest stage sets the pace.
 //!
 //! Crash safety: the checkpoint says how many records of the merged stream are committed.
 //! The merged stream is a pure function of the inputs' bytes, so a restart re-derives it,
@@ -101,6 +103,12 @@ pub struct Config {
     pub dedup_window: usize,
     /// Pace the merged stream to this many records per second (benchmarks).
     pub rate_limit: Option<f64>,
+    /// The detector the second detector stage starts at: it and every detector after it run
+    /// on a thread of their own, pipelined behind the first ones. Detectors that share state
+    /// other than a post's `Facts` and the signals emitted on it must be on the same side of
+    /// the split (the caller, who built them, knows). `None`, or a name not in the list: one
+    /// stage.
+    pub second_stage: Option<&'static str>,
     /// Where bad records go.
     pub on_problem: Option<Arc<ProblemFn>>,
     /// Runs on every record as it is read (media hashing); `None` leaves records as parsed.
@@ -127,6 +135,7 @@ impl Default for Config {
             score: vigil_cases::ScoreConfig::default(),
             dedup_window: 1 << 20,
             rate_limit: None,
+            second_stage: None,
             on_problem: None,
             prepare: None,
             stop: None,
@@ -147,6 +156,7 @@ impl std::fmt::Debug for Config {
             .field("checkpoints", &self.checkpoints)
             .field("sync_cases", &self.sync_cases)
             .field("rate_limit", &self.rate_limit)
+            .field("second_stage", &self.second_stage)
             .finish_non_exhaustive()
     }
 }

@@ -685,8 +685,8 @@ fn writer<S: Store + CaseStore>(
 }
 
 /// The detector stages: the first (on the caller's thread) de-duplicates, keeps the accounts
-/// and runs the first half of the detectors; the second (its own thread) runs the rest in the
-/// same order and assembles the batches for the writer. Detectors only talk to each other
+/// and runs the detectors before `Config::second_stage`; the second (its own thread) runs the
+/// rest in the same order and assembles the batches for the writer. Detectors only talk to each other
 /// through a post's `Facts` and the signals emitted on it so far (`out`), and both travel
 /// with the post from one stage to the next, so every detector sees exactly what it would
 /// see if they all ran on one thread.
@@ -708,6 +708,8 @@ struct Sequenced {
 }
 
 /// What the second stage does with a record.
+// Moved, never copied, and at most `chunk × queue` of them in flight: not worth a box per post.
+#[allow(clippy::large_enum_variant)]
 enum Detect {
     /// Nothing (an account, a repeat, a post without text analysis).
     Skip,
@@ -754,7 +756,7 @@ impl Hasher for IdHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 << 8 | self.0 >> 56) ^ b as u64;
+            self.0 = self.0.rotate_left(8) ^ b as u64;
         }
     }
     fn write_u64(&mut self, v: u64) {
@@ -762,9 +764,12 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Where the first stage splits the detectors: the first half (rounded up) stays on it.
-fn split_at(n: usize) -> usize {
-    n.div_ceil(2)
+/// Where the detectors split between the stages (`Config::second_stage`).
+fn split_at(config: &Config, detectors: &[Box<dyn Detector>]) -> usize {
+    config
+        .second_stage
+        .and_then(|n| detectors.iter().position(|d| d.name() == n))
+        .unwrap_or(detectors.len())
 }
 
 impl<'a> Sequencer<'a> {
@@ -789,7 +794,7 @@ impl<'a> Sequencer<'a> {
             started,
         } = self;
         let mut summary = Sequenced::default();
-        let k = split_at(detectors.len());
+        let k = split_at(config, detectors);
         let (first, second) = detectors.split_at_mut(k);
         let (tx, rx) = mpsc::sync_channel::<Vec<Staged>>(config.queue.max(1));
         let second = std::thread::Builder::new()

@@ -1,5 +1,6 @@
 //! The writer thread: a store error on it fails the run (and leaves the store consistent with
 //! its checkpoint), the end of a run flushes every batch, and batches commit in stream order.
+//! The second detector stage gives what one stage gives.
 
 use std::path::{Path, PathBuf};
 use vigil_engine::{probe, Config, EngineError, Source};
@@ -155,4 +156,41 @@ fn batches_commit_in_stream_order() {
     assert_eq!(many.3.text, again.text);
     assert_eq!(one.3.text, again.text);
     assert_eq!(many.0.merged, 301);
+}
+
+#[test]
+fn a_second_detector_stage_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.ndjson", &flood(600));
+    let run = |second_stage| {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let cfg = Config {
+            chunk: 16,
+            commit_records: 50,
+            second_stage,
+            ..Config::default()
+        };
+        let s =
+            vigil_engine::run(&cfg, vec![Source::file(&f)], probe::probes(), &mut store).unwrap();
+        let mut signals = Vec::new();
+        store
+            .for_each_signal(&mut |s| {
+                signals.push(s);
+                true
+            })
+            .unwrap();
+        (s, signals, post_ids(&store))
+    };
+    let names: Vec<&'static str> = probe::probes().iter().map(|d| d.name()).collect();
+    let one = run(None);
+    assert!(one.1.len() > 10);
+    for name in names {
+        let two = run(Some(name));
+        assert_eq!(one.1, two.1, "split at {name}");
+        assert_eq!(one.2, two.2);
+        assert_eq!(one.0.posts_detected, two.0.posts_detected);
+        assert_eq!(one.0.merged, two.0.merged);
+    }
+    // A name that is not a detector: one stage.
+    assert_eq!(run(Some("no such detector")).1, one.1);
 }

@@ -141,6 +141,7 @@ pub fn run(a: Args) -> Result<Outcome> {
     }
     let base = Config {
         workers: a.workers,
+        second_stage: Some(crate::detectors::SECOND_STAGE),
         ..Config::default()
     };
     let mut fig = serde_json::Map::new();

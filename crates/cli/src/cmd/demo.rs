@@ -93,6 +93,7 @@ pub fn run(a: Args) -> Result<Outcome> {
             workers: 0,
             lateness_ms: 60_000,
             no_checkpoint: false,
+            one_stage: false,
         },
         no_detect: false,
         follow: false,

@@ -49,6 +49,9 @@ pub struct EngineArgs {
     /// Do not write checkpoints or resume an interrupted run
     #[arg(long)]
     pub no_checkpoint: bool,
+    /// Run every detector on one thread instead of two pipelined stages (tests, comparisons)
+    #[arg(long, hide = true)]
+    pub one_stage: bool,
 }
 
 impl EngineArgs {
@@ -60,6 +63,7 @@ impl EngineArgs {
             limits: read.limits(),
             format: read.format.fixed(),
             checkpoints: !self.no_checkpoint,
+            second_stage: (!self.one_stage).then_some(crate::detectors::SECOND_STAGE),
             ..Config::default()
         }
     }
