@@ -720,6 +720,8 @@ enum Detect {
         account: Option<Arc<Account>>,
     },
     Enforcement,
+    /// An account record, merged with what the stream said about the account before.
+    Account(Arc<Account>),
 }
 
 /// A record between the two detector stages.
@@ -839,10 +841,11 @@ impl<'a> Sequencer<'a> {
                 match &record {
                     Record::Account(a) => {
                         merge_account(&mut accounts, a);
-                        if let Some(merged) = accounts.get(&a.id) {
-                            for d in detectors.iter_mut() {
+                        if let Some(merged) = account_of(&accounts, &a.id) {
+                            for d in first.iter_mut() {
                                 d.on_account(merged, &mut out);
                             }
+                            detect = Detect::Account(merged.clone());
                         }
                     }
                     Record::Enforcement(e) => {
@@ -1017,6 +1020,11 @@ fn stage_two(
                 (Detect::Enforcement, Record::Enforcement(e)) => {
                     for d in detectors.iter_mut() {
                         d.on_enforcement(e, &mut out);
+                    }
+                }
+                (Detect::Account(a), _) => {
+                    for d in detectors.iter_mut() {
+                        d.on_account(&a, &mut out);
                     }
                 }
                 _ => {}
