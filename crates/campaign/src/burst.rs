@@ -78,6 +78,18 @@ pub const MAX_RISKY_ACCOUNTS: usize = 1 << 20;
 pub const MAX_RECENT_TIMES: usize = 1 << 16;
 /// LSH bands remembered per campaign (about 40 bytes each).
 pub const MAX_BANDS: usize = 16_384;
+/// Participant-set entries held across all campaigns (each about 24 bytes, plus the listed
+/// account id for the first `max_participants` of a campaign). Past it, campaigns count new
+/// participants by their HyperLogLog only.
+pub const MAX_PARTICIPANT_ENTRIES: usize = 1 << 19;
+/// LSH band entries held across all campaigns. Past it, no campaign adds bands.
+pub const MAX_BAND_ENTRIES: usize = 1 << 19;
+
+/// What is left of the global entry budgets.
+struct Budget {
+    participants: usize,
+    bands: usize,
+}
 /// Keys of hijacked trends remembered per campaign.
 pub const MAX_CO_KEYS: usize = 64;
 /// A participant is in a campaign's coordinated core after this many windowed near-duplicate
@@ -141,7 +153,7 @@ pub struct Campaign {
     participants: Vec<String>,
     /// Account hash -> index into `participants` (`u32::MAX` past the listing cap).
     participant_set: FastMap<u64, u32>,
-    /// The participant set reached its bound (2 × `max_participants`).
+    /// The participant set reached its bound (`max_participants`, or the global budget).
     set_full: bool,
     /// Participants (indices) whose posts near-duplicate another participant's, or were
     /// near-duplicated: the campaign's coordinated core.
@@ -179,6 +191,7 @@ pub struct BurstState {
     pub risk_dropped: u64,
     /// Bursts that opened no campaign because every slot held an extremist campaign.
     pub campaigns_refused: u64,
+    budget: Budget,
     pub alerts: Vec<u32>,
     pub posts: u64,
 }
@@ -193,6 +206,10 @@ impl BurstState {
             risk: FastMap::default(),
             risk_dropped: 0,
             campaigns_refused: 0,
+            budget: Budget {
+                participants: MAX_PARTICIPANT_ENTRIES,
+                bands: MAX_BAND_ENTRIES,
+            },
             alerts: Vec::new(),
             posts: 0,
             cfg,
@@ -484,7 +501,7 @@ impl BurstState {
             let risk = self.risk.get(&acct).copied().unwrap_or(0.0);
             let cfg = self.cfg.clone();
             let camp = &mut self.campaigns[c as usize];
-            camp.update(f, acct, risk, hijacked, &cfg);
+            camp.update(f, acct, risk, hijacked, &cfg, &mut self.budget);
             if hijacked {
                 for &e in &extremist_touched {
                     let k = self.campaigns[c as usize]
@@ -530,6 +547,8 @@ impl BurstState {
                     &mut self.campaigns[i],
                     Campaign::new(id.clone(), kind, label, start, wc),
                 );
+                self.budget.participants += old.participant_set.len();
+                self.budget.bands += old.bands.len();
                 self.by_id.remove(&old.id);
                 self.by_id.insert(id, i as u32);
                 // Keys still pointing at the recycled slot are detached lazily by id check.
@@ -592,6 +611,7 @@ impl Campaign {
         risk: f32,
         hijacked: bool,
         cfg: &BurstConfig,
+        budget: &mut Budget,
     ) {
         self.posts += 1;
         self.end = self.end.max(f.t);
@@ -618,7 +638,8 @@ impl Campaign {
         let hll_new = self.hll.add(acct);
         let new_participant = if self.participant_set.contains_key(&acct) {
             false
-        } else if self.participant_set.len() < 2 * cfg.max_participants {
+        } else if self.participant_set.len() < cfg.max_participants && budget.participants > 0 {
+            budget.participants -= 1;
             let idx = if self.participants.len() < cfg.max_participants {
                 self.participants.push(f.account.clone());
                 (self.participants.len() - 1) as u32
@@ -677,7 +698,8 @@ impl Campaign {
                         e.last_t = f.t;
                     }
                     None => {
-                        if self.bands.len() < MAX_BANDS {
+                        if self.bands.len() < MAX_BANDS && budget.bands > 0 {
+                            budget.bands -= 1;
                             self.bands.insert(
                                 h,
                                 Band {

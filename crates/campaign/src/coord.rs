@@ -152,8 +152,9 @@ pub struct CoordGraph {
 /// Recent posts remembered for fast re-shares.
 pub const MAX_ORIGINS: usize = 1 << 22;
 
-/// Coordinated posts remembered per account.
-pub const POSTS_PER_ACCOUNT: usize = 32;
+/// Coordinated posts remembered per account (signals name at most
+/// [`crate::MAX_EXPLANATION_POSTS`] per cluster, so a few per member suffice; was 32).
+pub const POSTS_PER_ACCOUNT: usize = 4;
 
 impl CoordGraph {
     pub fn new(cfg: CoordConfig) -> Self {

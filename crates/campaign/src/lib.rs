@@ -46,6 +46,10 @@ pub const MAX_EXPLANATION_POSTS: usize = 100;
 /// account bound per cluster).
 pub const MAX_EXPLANATION_ACCOUNTS: usize = 1_000;
 
+/// Account signals (one per campaign it took part in) emitted per account at `finish`: the
+/// first campaigns in creation order.
+pub const MAX_CAMPAIGN_SIGNALS_PER_ACCOUNT: usize = 8;
+
 /// The first `n` of a list, as JSON.
 fn sample<S: serde::Serialize>(xs: &[S], n: usize) -> serde_json::Value {
     json!(&xs[..xs.len().min(n)])
@@ -516,11 +520,22 @@ impl Detector for CampaignDetector {
         self.reorder.flush(&mut self.ready);
         self.drain(out);
         let recs = self.state.records();
+        // Participant signals per account are capped: in a flood an account takes part in
+        // hundreds of phrase campaigns, and one signal per (account, campaign) made the final
+        // output grow as campaigns × participants.
+        let mut per_account: sketch::FastMap<u64, u8> = sketch::FastMap::default();
         for (i, c) in recs.iter().enumerate().filter(|(_, c)| c.extremist) {
             out.push(campaign_signal(c, self.state.post_ids(i as u32)));
             // Only participants with evidence of their own are signalled: membership of a
             // burst is not evidence against a bystander.
             for p in &self.state.evidenced_participants(i as u32) {
+                let n = per_account
+                    .entry(sketch::hash_bytes(p.as_bytes()))
+                    .or_insert(0);
+                if *n as usize >= MAX_CAMPAIGN_SIGNALS_PER_ACCOUNT {
+                    continue;
+                }
+                *n += 1;
                 out.push(Signal {
                     entity_kind: EntityKind::Account,
                     entity_id: p.clone(),
