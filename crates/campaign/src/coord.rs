@@ -104,6 +104,9 @@ const POOL: usize = 1 << 16;
 /// Posts remembered per window key (the fan-out reads the newest `max_fanout` of them).
 const WINDOW_KEEP: usize = 4;
 
+/// A window key's recent (time, account, post seq).
+type Window = VecDeque<(i64, u32, u64)>;
+
 /// The incremental coordination graph.
 pub struct CoordGraph {
     cfg: CoordConfig,
@@ -117,7 +120,7 @@ pub struct CoordGraph {
     /// Forgotten account ids, reused by new accounts.
     free: Vec<u32>,
     /// Windows per relation: key -> recent (time, account, post seq).
-    windows: [FastMap<u64, VecDeque<(i64, u32, u64)>>; 6],
+    windows: [FastMap<u64, Window>; 6],
     /// Recent signatures for similarity checks, by post seq.
     sigs: VecDeque<(u64, i64, [u64; MINHASH_K])>,
     seq: u64,
@@ -134,7 +137,7 @@ pub struct CoordGraph {
     buf_partners: Vec<(u32, usize)>,
     /// Emptied window deques kept for reuse (most window keys are seen once: without the
     /// pool every post would allocate and later free several deques).
-    pool: Vec<VecDeque<(i64, u32, u64)>>,
+    pool: Vec<Window>,
     last_prune: i64,
     last_cluster: i64,
     now: i64,
@@ -531,8 +534,8 @@ impl CoordGraph {
         for &f in &self.free {
             busy[f as usize] = true; // already free
         }
-        for i in 0..self.names.len() {
-            if busy[i] || self.last_seen[i] >= horizon {
+        for (i, &b) in busy.iter().enumerate() {
+            if b || self.last_seen[i] >= horizon {
                 continue;
             }
             let name = std::mem::take(&mut self.names[i]);
@@ -556,8 +559,8 @@ impl CoordGraph {
         let mut es = Vec::with_capacity(strong.len());
         for (k, e) in &strong {
             for a in [k.0, k.1] {
-                if !nodes.contains_key(&a) {
-                    nodes.insert(a, order.len() as u32);
+                if let std::collections::hash_map::Entry::Vacant(v) = nodes.entry(a) {
+                    v.insert(order.len() as u32);
                     order.push(a);
                 }
             }
