@@ -292,6 +292,20 @@ impl Detector for CoordinationDetector {
     fn finish(&mut self, out: &mut Vec<Signal>) {
         self.reorder.flush(&mut self.ready);
         self.drain(out);
+        self.report(out);
+    }
+
+    /// The clusters so far, without flushing the reorder buffer (posts still held for late
+    /// arrivals are judged when their turn comes).
+    fn refresh(&mut self, _now: i64, out: &mut Vec<Signal>) {
+        self.report(out);
+    }
+}
+
+impl CoordinationDetector {
+    /// Recluster, emit every reported cluster and its members, and publish the findings.
+    /// Repeatable: a later call replaces the findings and updates the signals.
+    fn report(&mut self, out: &mut Vec<Signal>) {
         let now = self
             .graph
             .clusters
@@ -519,6 +533,20 @@ impl Detector for CampaignDetector {
         self.pull_risky();
         self.reorder.flush(&mut self.ready);
         self.drain(out);
+        self.report(out);
+    }
+
+    /// The campaigns so far, without flushing the reorder buffer.
+    fn refresh(&mut self, _now: i64, out: &mut Vec<Signal>) {
+        self.pull_risky();
+        self.report(out);
+    }
+}
+
+impl CampaignDetector {
+    /// Emit every extremist campaign, its evidenced participants and coordinated cores, and
+    /// publish the findings. Repeatable: a later call replaces them and updates the signals.
+    fn report(&mut self, out: &mut Vec<Signal>) {
         let recs = self.state.records();
         // Participant signals per account are capped: in a flood an account takes part in
         // hundreds of phrase campaigns, and one signal per (account, campaign) made the final

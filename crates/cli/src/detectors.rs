@@ -48,6 +48,17 @@ impl Registry {
         }
     }
 
+    /// A hook that writes the detectors' findings so far (campaigns, clusters, links, risk)
+    /// to a store: the engine runs it after each refresh (`vigil_engine::Config::after_refresh`),
+    /// so a long-running stream's tables follow the data.
+    pub fn persister(&self) -> std::sync::Arc<vigil_engine::AfterRefreshFn> {
+        let campaign = self.campaign_findings.clone();
+        let identity = self.identity_findings.clone();
+        std::sync::Arc::new(move |store: &mut dyn Store| {
+            persist(campaign.as_ref(), identity.as_ref(), store).map_err(|e| format!("{e:#}"))
+        })
+    }
+
     /// The names of the registered detectors.
     pub fn names(&self) -> Vec<&'static str> {
         self.detectors.iter().map(|d| d.name()).collect()
@@ -55,14 +66,29 @@ impl Registry {
 
     /// Persist what detectors found beyond signals (campaigns, clusters).
     pub fn finish(self, store: &mut dyn Store) -> Result<()> {
-        if let Some(f) = self.campaign_findings {
+        persist(
+            self.campaign_findings.as_ref(),
+            self.identity_findings.as_ref(),
+            store,
+        )
+    }
+}
+
+/// Write both detector families' findings.
+fn persist(
+    campaign: Option<&vigil_campaign::FindingsHandle>,
+    identity: Option<&std::sync::Arc<std::sync::Mutex<vigil_identity::Findings>>>,
+    store: &mut dyn Store,
+) -> Result<()> {
+    {
+        if let Some(f) = campaign {
             let f = f
                 .lock()
                 .map_err(|_| anyhow::anyhow!("campaign findings lock poisoned"))?
                 .clone();
             f.persist(store).context("writing campaigns and clusters")?;
         }
-        if let Some(f) = self.identity_findings {
+        if let Some(f) = identity {
             let f = f
                 .lock()
                 .map_err(|_| anyhow::anyhow!("identity findings lock poisoned"))?;

@@ -84,11 +84,15 @@ pub fn replay(
         enforcement.push(e);
         true
     })?;
+    // Each record's detectors see only the signals emitted on it (as in the engine); what
+    // they emitted waits in `pending` for the store.
     let mut out = Vec::new();
+    let mut pending = Vec::new();
     store.for_each_account(&mut |a| {
         for d in detectors.iter_mut() {
             d.on_account(&a, &mut out);
         }
+        pending.append(&mut out);
         true
     })?;
     let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
@@ -107,6 +111,7 @@ pub fn replay(
             for d in detectors.iter_mut() {
                 d.on_enforcement(enf[ei], &mut out);
             }
+            pending.append(&mut out);
             ei += 1;
         }
         if !accounts.contains_key(&post.account_id) {
@@ -128,22 +133,25 @@ pub fn replay(
         for d in detectors.iter_mut() {
             d.on_post(&mut obs, &mut out);
         }
+        pending.append(&mut out);
         stats.posts += 1;
-        if out.len() >= 4096 {
-            stats.signals += out.len() as u64;
-            store.write_signals(&out)?;
-            out.clear();
+        if pending.len() >= 4096 {
+            stats.signals += pending.len() as u64;
+            store.write_signals(&pending)?;
+            pending.clear();
         }
     }
     for e in &enf[ei..] {
         for d in detectors.iter_mut() {
             d.on_enforcement(e, &mut out);
         }
+        pending.append(&mut out);
     }
     for d in detectors.iter_mut() {
         d.finish(&mut out);
     }
-    stats.signals += out.len() as u64;
-    store.write_signals(&out)?;
+    pending.append(&mut out);
+    stats.signals += pending.len() as u64;
+    store.write_signals(&pending)?;
     Ok(stats)
 }

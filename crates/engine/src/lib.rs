@@ -46,6 +46,9 @@ pub enum EngineError {
     /// An input could not be opened or read.
     #[error("input {0}")]
     Input(String),
+    /// Persisting the detectors' findings after a refresh failed.
+    #[error("refresh: {0}")]
+    Refresh(String),
     /// An engine thread panicked.
     #[error("engine thread panicked: {0}")]
     Panicked(&'static str),
@@ -115,7 +118,20 @@ pub struct Config {
     pub prepare: Option<Arc<PrepareFn>>,
     /// Set to stop the run cleanly: what was read is committed, the checkpoint stays open.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Refresh the detectors' whole-picture findings (`Detector::refresh`: risk, campaign and
+    /// cluster membership, cross-platform links) when a post's event time enters a new period
+    /// of this many ms, and at least `refresh_min_posts` posts went by since the last refresh.
+    /// Event time, not wall time: a crashed run's replay makes the same calls. `None`: only at
+    /// the end of the stream.
+    pub refresh_every_ms: Option<i64>,
+    pub refresh_min_posts: u64,
+    /// Runs on the writer thread after the batch holding a refresh's signals is committed
+    /// (persisting the detectors' findings: campaigns, clusters, links, risk).
+    pub after_refresh: Option<Arc<AfterRefreshFn>>,
 }
+
+/// See [`Config::after_refresh`].
+pub type AfterRefreshFn = dyn Fn(&mut dyn vigil_store::Store) -> Result<(), String> + Send + Sync;
 
 impl Default for Config {
     fn default() -> Self {
@@ -139,6 +155,9 @@ impl Default for Config {
             on_problem: None,
             prepare: None,
             stop: None,
+            refresh_every_ms: Some(3_600_000),
+            refresh_min_posts: 50_000,
+            after_refresh: None,
         }
     }
 }
@@ -157,6 +176,8 @@ impl std::fmt::Debug for Config {
             .field("sync_cases", &self.sync_cases)
             .field("rate_limit", &self.rate_limit)
             .field("second_stage", &self.second_stage)
+            .field("refresh_every_ms", &self.refresh_every_ms)
+            .field("refresh_min_posts", &self.refresh_min_posts)
             .finish_non_exhaustive()
     }
 }

@@ -120,6 +120,8 @@ pub struct Metrics {
     pub errors: Counter,
     pub runs_started: Counter,
     pub runs_resumed: Counter,
+    /// Detector refreshes (whole-picture passes at event-time boundaries).
+    pub refreshes: Counter,
     /// Inputs being read now.
     pub active_inputs: Gauge,
     /// Chunks waiting between stages.
@@ -157,6 +159,7 @@ impl Metrics {
             errors: Counter::new(),
             runs_started: Counter::new(),
             runs_resumed: Counter::new(),
+            refreshes: Counter::new(),
             active_inputs: Gauge::new(),
             queue_merge: Gauge::new(),
             queue_analyze: Gauge::new(),
@@ -243,6 +246,11 @@ impl Metrics {
             "vigil_engine_resumed_runs_total",
             "Runs that resumed from a checkpoint.",
             self.runs_resumed.get(),
+        );
+        counter(
+            "vigil_engine_refreshes_total",
+            "Detector refreshes at event-time boundaries.",
+            self.refreshes.get(),
         );
         let _ = writeln!(s, "# HELP vigil_engine_queue_depth Chunks waiting before each stage.\n# TYPE vigil_engine_queue_depth gauge");
         for (stage, v) in [

@@ -598,6 +598,8 @@ struct Batch {
     read_at: Vec<Instant>,
     /// The batch's text analyses, freed on the writer thread instead of the sequencer's.
     spent: Vec<TextAnalysis>,
+    /// The batch holds a refresh's signals: run `Config::after_refresh` once it is committed.
+    refreshed: bool,
 }
 
 /// What the writer committed.
@@ -661,7 +663,11 @@ fn writer<S: Store + CaseStore>(
                 merged = b.merged,
                 "commit"
             );
+            let refreshed = b.refreshed;
             drop(b);
+            if let (true, Some(f)) = (refreshed, &config.after_refresh) {
+                f(&mut *store).map_err(EngineError::Refresh)?;
+            }
             if config.sync_cases && config.sync_every.is_some_and(|d| last_sync.elapsed() >= d) {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -742,6 +748,8 @@ struct Staged {
     spent: Option<TextAnalysis>,
     /// Signals the first stage emitted on this record.
     out: Vec<Signal>,
+    /// After this record, every detector refreshes its findings as of this event time.
+    refresh: Option<i64>,
 }
 
 /// Accounts the stream has described so far, keyed by a 64-bit hash of their id (the id is
@@ -807,6 +815,8 @@ impl<'a> Sequencer<'a> {
             .map_err(|_| EngineError::Panicked("spawning the second detector stage"))?;
         let mut seen = RecentIds::new(config.dedup_window.max(1024));
         let mut accounts = AccountMap::default();
+        let mut period_seen: Option<i64> = None;
+        let mut posts_since: u64 = 0;
         let mut out: Vec<Signal> = Vec::new();
         let mut w = 0;
         loop {
@@ -836,6 +846,7 @@ impl<'a> Sequencer<'a> {
                     ..
                 } = item;
                 let mut store_it = true;
+                let mut refresh = None;
                 let mut detect = Detect::Skip;
                 let mut spent = None;
                 match &record {
@@ -872,6 +883,30 @@ impl<'a> Sequencer<'a> {
                                     for d in first.iter_mut() {
                                         d.on_post(&mut obs, &mut out);
                                     }
+                                    posts_since += 1;
+                                    if let Some(every) = config.refresh_every_ms {
+                                        let period = key.time.div_euclid(every.max(1));
+                                        match period_seen {
+                                            None => period_seen = Some(period),
+                                            Some(p)
+                                                if period > p
+                                                    && posts_since >= config.refresh_min_posts =>
+                                            {
+                                                period_seen = Some(period);
+                                                posts_since = 0;
+                                                refresh = Some(key.time);
+                                                // Into their own list: a detector that reads
+                                                // `out` in `refresh` sees each signal once.
+                                                let mut rout = Vec::new();
+                                                for d in first.iter_mut() {
+                                                    d.refresh(key.time, &mut rout);
+                                                }
+                                                out.append(&mut rout);
+                                                m.refreshes.inc();
+                                            }
+                                            Some(_) => {}
+                                        }
+                                    }
                                     detect = Detect::Post {
                                         text,
                                         facts,
@@ -905,6 +940,7 @@ impl<'a> Sequencer<'a> {
                     detect,
                     spent,
                     out: std::mem::take(&mut out),
+                    refresh,
                 });
                 if seq + 1 == resume {
                     summary.replay_ms = Some(started.elapsed().as_millis() as u64);
@@ -948,6 +984,7 @@ fn stage_two(
         last_time: i64::MIN,
         read_at: Vec::new(),
         spent: Vec::new(),
+        refreshed: false,
     };
     let mut batch = fresh();
     let mut processed: u64 = 0;
@@ -995,6 +1032,7 @@ fn stage_two(
                 detect,
                 spent,
                 mut out,
+                refresh,
             } = st;
             last_time = last_time.max(time);
             match (detect, &record) {
@@ -1028,6 +1066,16 @@ fn stage_two(
                     }
                 }
                 _ => {}
+            }
+            if let Some(now) = refresh {
+                let mut rout = Vec::new();
+                for d in detectors.iter_mut() {
+                    d.refresh(now, &mut rout);
+                }
+                out.append(&mut rout);
+                if !replay {
+                    batch.refreshed = true;
+                }
             }
             batch.spent.extend(spent);
             processed = seq + 1;

@@ -438,6 +438,18 @@ impl Detector for ReturningDetector {
     }
 
     fn finish(&mut self, _out: &mut Vec<Signal>) {
+        self.publish();
+    }
+
+    fn refresh(&mut self, _now: i64, _out: &mut Vec<Signal>) {
+        self.publish();
+    }
+}
+
+impl ReturningDetector {
+    /// Cross-platform links and counters into the findings (links to predecessors are
+    /// published as they are made).
+    fn publish(&mut self) {
         let cross = cross_platform_links(&self.profiles, &self.handles);
         if let Ok(mut f) = self.findings.lock() {
             f.cross_links = cross;

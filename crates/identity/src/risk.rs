@@ -181,7 +181,6 @@ pub struct RiskDetector {
     handles: HashMap<(String, String), u32>,
     post_author: HashMap<u64, u32>,
     edges: Vec<(u32, u32)>,
-    seen_out: usize,
     findings: Arc<Mutex<Findings>>,
 }
 
@@ -200,7 +199,6 @@ impl RiskDetector {
             handles: HashMap::new(),
             post_author: HashMap::new(),
             edges: Vec::new(),
-            seen_out: 0,
             findings,
         }
     }
@@ -221,12 +219,9 @@ impl RiskDetector {
 
     /// Fold in signals emitted since the last look (by every detector, this one excluded).
     fn absorb(&mut self, out: &[Signal], author_of_post: Option<(&str, &str)>) {
-        let start = if self.seen_out > out.len() {
-            0
-        } else {
-            self.seen_out
-        };
-        for s in &out[start..] {
+        // The engine hands each record its own `out` (the signals earlier detectors emitted
+        // on it), so all of it is new here.
+        for s in out {
             if s.shadow || s.detector == "risk" {
                 continue;
             }
@@ -292,7 +287,6 @@ impl RiskDetector {
                 }
             }
         }
-        self.seen_out = out.len();
     }
 }
 
@@ -415,6 +409,19 @@ impl Detector for RiskDetector {
     }
 
     fn finish(&mut self, out: &mut Vec<Signal>) {
+        self.assess(out);
+    }
+
+    fn refresh(&mut self, _now: i64, out: &mut Vec<Signal>) {
+        self.assess(out);
+    }
+}
+
+impl RiskDetector {
+    /// Rank every account from what was absorbed so far (and the signals in `out`, emitted by
+    /// earlier detectors in this pass) and emit a risk signal for each that needs action.
+    /// Repeatable: a later pass replaces the findings and updates the signals.
+    fn assess(&mut self, out: &mut Vec<Signal>) {
         self.absorb(out, None);
         let n = self.names.len();
         let seeds: Vec<u32> = (0..n as u32)

@@ -36,9 +36,20 @@ impl IngestWriter {
 
     /// Start the engine over `store` with `detectors` (the CLI passes its registry).
     pub fn spawn_engine<S: Store + vigil_cases::CaseStore + 'static>(
+        store: S,
+        queue: usize,
+        detectors: Vec<Box<dyn vigil_detect::Detector>>,
+    ) -> IngestWriter {
+        Self::spawn_engine_with(store, queue, detectors, EngineOptions::default())
+    }
+
+    /// As [`IngestWriter::spawn_engine`], with the registry's stage split and the hook that
+    /// persists its findings after each refresh.
+    pub fn spawn_engine_with<S: Store + vigil_cases::CaseStore + 'static>(
         mut store: S,
         queue: usize,
         detectors: Vec<Box<dyn vigil_detect::Detector>>,
+        options: EngineOptions,
     ) -> IngestWriter {
         let (tx, mut rx) = mpsc::channel::<Vec<Sourced>>(queue.max(1));
         let (etx, erx) = std::sync::mpsc::sync_channel::<Vec<Sourced>>(1);
@@ -61,6 +72,12 @@ impl IngestWriter {
                     queue: 1,
                     commit_interval: std::time::Duration::from_millis(100),
                     sync_every: Some(std::time::Duration::from_secs(5)),
+                    second_stage: options.second_stage,
+                    // A live stream refreshes findings every event-time hour, however few
+                    // posts arrived.
+                    refresh_every_ms: Some(3_600_000),
+                    refresh_min_posts: 0,
+                    after_refresh: options.after_refresh,
                     ..Default::default()
                 };
                 let rx = Arc::new(std::sync::Mutex::new(erx));
@@ -85,6 +102,15 @@ impl IngestWriter {
             .expect("spawning the ingest engine");
         IngestWriter { tx }
     }
+}
+
+/// How the CLI's detector registry wants the ingest engine run.
+#[derive(Default, Clone)]
+pub struct EngineOptions {
+    /// See `vigil_engine::Config::second_stage`.
+    pub second_stage: Option<&'static str>,
+    /// See `vigil_engine::Config::after_refresh`.
+    pub after_refresh: Option<Arc<vigil_engine::AfterRefreshFn>>,
 }
 
 #[derive(Deserialize)]

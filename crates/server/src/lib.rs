@@ -12,7 +12,7 @@ mod ingest;
 pub mod openapi;
 
 pub use error::{AppError, ERROR_CODES};
-pub use ingest::IngestWriter;
+pub use ingest::{EngineOptions, IngestWriter};
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -95,9 +95,24 @@ impl AppState {
         cfg: ServerConfig,
         detectors: Vec<Box<dyn vigil_detect::Detector>>,
     ) -> Result<AppState, vigil_store::StoreError> {
+        Self::open_with_engine(db, cases, cfg, detectors, Default::default())
+    }
+
+    /// As [`AppState::open_with_detectors`], with the engine options of the registry.
+    pub fn open_with_engine(
+        db: &Path,
+        cases: Config,
+        cfg: ServerConfig,
+        detectors: Vec<Box<dyn vigil_detect::Detector>>,
+        options: ingest::EngineOptions,
+    ) -> Result<AppState, vigil_store::StoreError> {
         let svc = Service::new(SqliteStore::open(db)?, cases);
-        let writer =
-            IngestWriter::spawn_engine(SqliteStore::open(db)?, cfg.ingest_queue, detectors);
+        let writer = IngestWriter::spawn_engine_with(
+            SqliteStore::open(db)?,
+            cfg.ingest_queue,
+            detectors,
+            options,
+        );
         Ok(AppState::new(svc, cfg, Some(writer)))
     }
 

@@ -631,3 +631,108 @@ async fn ingest_backpressure_answers_429_with_retry_after() {
     lock.connection().execute_batch("COMMIT").unwrap();
     assert!(saw_429, "a full queue must answer 429");
 }
+
+/// Emits, at each refresh, an account signal with the number of posts seen so far.
+struct RefreshProbe(u64);
+
+impl vigil_detect::Detector for RefreshProbe {
+    fn name(&self) -> &'static str {
+        "refresh-probe"
+    }
+    fn on_post(&mut self, _obs: &mut vigil_detect::Observation<'_>, _out: &mut Vec<Signal>) {
+        self.0 += 1;
+    }
+    fn refresh(&mut self, now: i64, out: &mut Vec<Signal>) {
+        out.push(Signal {
+            entity_kind: EntityKind::Account,
+            entity_id: "twitter:1".into(),
+            detector: "refresh-probe".into(),
+            category: Some(Category::TerroristPropaganda),
+            context: None,
+            weight: 0.5,
+            source: "refresh".into(),
+            version: "1".into(),
+            explanation: json!({ "seen": self.0 }),
+            at: now,
+            shadow: false,
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_ingest_stream_refreshes_and_persists_findings_without_ending() {
+    let w = world();
+    // A second engine over the same database with a refreshing detector and a findings hook
+    // (what `vigil serve` wires from the detector registry).
+    let writer = IngestWriter::spawn_engine_with(
+        SqliteStore::open(&w.db).unwrap(),
+        4,
+        vec![Box::new(RefreshProbe(0))],
+        vigil_server::EngineOptions {
+            second_stage: None,
+            after_refresh: Some(std::sync::Arc::new(|s: &mut dyn Store| {
+                s.write_account_risks(&[vigil_store::AccountRiskRecord {
+                    account_id: "twitter:1".into(),
+                    risk: 0.5,
+                    action: "review".into(),
+                    breakdown: json!({"from": "after_refresh"}),
+                    at: 0,
+                }])
+                .map_err(|e| e.to_string())
+            })),
+        },
+    );
+    let state = AppState::new(
+        Service::new(SqliteStore::open(&w.db).unwrap(), Config::default()),
+        ServerConfig::default(),
+        Some(writer),
+    );
+    let token = w.token(Role::Admin).to_string();
+    // Three event-time hours of posts, one request per hour.
+    for h in 0..3 {
+        let mut body = String::new();
+        for i in 0..5 {
+            // Hours 19, 20 and 21 of one day.
+            let t = format!("2023-11-14T{:02}:{:02}:00Z", 19 + h, i);
+            body.push_str(
+                &json!({"kind": "post", "id": format!("twitter:7{h}{i}"), "platform": "twitter",
+                    "account_id": "twitter:1", "created_at": t, "text": "placeholder"})
+                .to_string(),
+            );
+            body.push('\n');
+        }
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/ingest")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/x-ndjson")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = app(state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::ACCEPTED);
+        let v: Value =
+            serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(v["accepted"], 5, "{v}");
+    }
+    // The stream never ends, yet its refresh signal and the persisted findings arrive.
+    let check = SqliteStore::open(&w.db).unwrap();
+    for _ in 0..250 {
+        let sig = check
+            .signals_for(EntityKind::Account, "twitter:1")
+            .unwrap()
+            .into_iter()
+            .find(|s| s.detector == "refresh-probe");
+        let risk = check.account_risk("twitter:1").unwrap();
+        if let (Some(sig), Some(risk)) = (sig, risk) {
+            // Refreshed at the first posts of hours 1 and 2 (6 and 11 posts seen); the
+            // signal is updated in place.
+            assert!(sig.explanation["seen"] == 6 || sig.explanation["seen"] == 11);
+            assert_eq!(risk.breakdown["from"], "after_refresh");
+            if sig.explanation["seen"] == 11 {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no refresh reached the store of a live stream");
+}

@@ -183,6 +183,9 @@ pub fn run(a: Args) -> Result<Outcome> {
     if a.probes && !a.no_detect {
         detectors.extend(vigil_engine::probe::probes());
     }
+    // Findings (campaigns, clusters, links, risk) follow the stream: written after each
+    // refresh, and once more at the end.
+    config.after_refresh = registry.as_ref().map(|r| r.persister());
     let summary = vigil_engine::run(&config, sources, detectors, &mut store);
     drop(config);
     let summary = summary.map_err(|e| anyhow!(e))?;

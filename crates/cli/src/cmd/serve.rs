@@ -38,12 +38,25 @@ pub fn run(a: Args) -> Result<Outcome> {
         request_timeout: Duration::from_secs(a.timeout.max(1)),
         ..Default::default()
     };
-    let state = AppState::open_with_detectors(&a.db.db, vigil_cases::Config::default(), cfg, {
-        // The HTTP ingest path runs the same detectors as `vigil ingest`, banks included.
+    // The HTTP ingest path runs the same detectors as `vigil ingest`, banks included, in the
+    // same two stages, and writes their findings after each event-time refresh.
+    let mut registry = {
         let store = vigil_store::SqliteStore::open(&a.db.db)
             .with_context(|| format!("opening {}", a.db.db.display()))?;
-        crate::detectors::Registry::with_store(&store)?.detectors
-    })
+        crate::detectors::Registry::with_store(&store)?
+    };
+    let options = vigil_server::EngineOptions {
+        second_stage: Some(crate::detectors::SECOND_STAGE),
+        after_refresh: Some(registry.persister()),
+    };
+    let detectors = std::mem::take(&mut registry.detectors);
+    let state = AppState::open_with_engine(
+        &a.db.db,
+        vigil_cases::Config::default(),
+        cfg,
+        detectors,
+        options,
+    )
     .with_context(|| format!("opening {}", a.db.db.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
