@@ -50,6 +50,12 @@ pub struct Key {
 pub trait HarmHook: Send + Sync {
     /// A harm score in [0, 1] for this post (0 when nothing indicates harm).
     fn harm(&self, obs: &Observation<'_>, f: &TextView<'_>) -> f32;
+    /// The harm score and whether the post carries a news, research, counter-speech or
+    /// educational context. A hook that can tell context (a rule pack) overrides this; the
+    /// default knows no context.
+    fn assess(&self, obs: &Observation<'_>, f: &TextView<'_>) -> (f32, bool) {
+        (self.harm(obs, f), false)
+    }
 }
 
 /// What a [`HarmHook`] may look at besides the observation.
@@ -284,10 +290,11 @@ pub fn extract(
             hashtag_keys: &hashtag_keys,
             words: &words,
         };
-        let h = hook.harm(obs, &v);
+        let (h, ctx) = hook.assess(obs, &v);
         if h.is_finite() {
             harm = harm.max(h.clamp(0.0, 1.0));
         }
+        context |= ctx;
     }
     PostFeatures {
         post_id: post.id.clone(),

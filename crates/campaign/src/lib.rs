@@ -15,7 +15,7 @@ pub mod sketch;
 pub use burst::BurstConfig;
 pub use coord::CoordConfig;
 pub use eval::{evaluate, CampaignMetrics, CoordinationMetrics};
-pub use features::{HarmHook, IndicatorLexicon};
+pub use features::{HarmHook, IndicatorLexicon, TextView};
 pub use vigil_store::{CampaignRecord, ClusterRecord, EdgeRecord};
 
 use features::{FeatureConfig, PostFeatures};

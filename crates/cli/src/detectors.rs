@@ -2,6 +2,7 @@
 //! ones leave facts for later ones), and what must be saved once they finish.
 
 use anyhow::{Context, Result};
+use vigil_campaign::HarmHook;
 use vigil_detect::Detector;
 use vigil_store::Store;
 
@@ -29,8 +30,15 @@ impl Registry {
 
     fn with_banks(banks: Option<Box<dyn Detector>>) -> Registry {
         let mut detectors: Vec<Box<dyn Detector>> = banks.into_iter().collect();
-        let (campaign, findings) =
-            vigil_campaign::detectors_with_findings(vigil_campaign::Config::default());
+        // The campaign pair runs before the rules, so it reads the rule pack's verdicts on
+        // each post through its hook: harm from the pack (and the indicator lexicon), and the
+        // news, research and counter-speech context a rule gives — a report that quotes a
+        // flood's hashtag is not evidence against its author or those who re-share it.
+        let config = vigil_campaign::Config::default();
+        let lexicon = (!config.indicators.is_empty())
+            .then(|| vigil_campaign::IndicatorLexicon::new(&config.indicators));
+        let hook = rules_hook(lexicon);
+        let (campaign, findings) = vigil_campaign::detectors_with_hook(config, Some(hook));
         detectors.extend(campaign);
         match vigil_rules::detector(&vigil_rules::RulesConfig { pack: None }) {
             Ok(d) => detectors.push(d),
@@ -108,4 +116,112 @@ pub fn names() -> Vec<&'static str> {
 /// Every detector that needs no stored state (no hash banks), for the benchmark.
 pub fn all() -> Vec<Box<dyn Detector>> {
     Registry::with_banks(None).detectors
+}
+
+/// The starter rule pack as the campaign detectors' harm and context hook.
+fn rules_hook(
+    lexicon: Option<vigil_campaign::IndicatorLexicon>,
+) -> std::sync::Arc<dyn vigil_campaign::HarmHook> {
+    let engine = match vigil_rules::starter_engine() {
+        Ok(e) => e,
+        // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
+        Err(e) => panic!("the built-in starter rule pack does not compile: {e}"),
+    };
+    std::sync::Arc::new(RulesHook {
+        engine,
+        lexicon,
+        scratch: std::sync::Mutex::new(Default::default()),
+    })
+}
+
+/// Harm and context for the campaign detectors from a rule pack's live rules.
+struct RulesHook {
+    engine: vigil_rules::RulesEngine,
+    lexicon: Option<vigil_campaign::IndicatorLexicon>,
+    scratch: std::sync::Mutex<(vigil_rules::Scratch, Vec<u32>, Vec<vigil_model::Signal>)>,
+}
+
+impl HarmHook for RulesHook {
+    fn harm(&self, obs: &vigil_detect::Observation<'_>, f: &vigil_campaign::TextView<'_>) -> f32 {
+        self.assess(obs, f).0
+    }
+
+    fn assess(
+        &self,
+        obs: &vigil_detect::Observation<'_>,
+        f: &vigil_campaign::TextView<'_>,
+    ) -> (f32, bool) {
+        let mut harm = self.lexicon.as_ref().map_or(0.0, |l| l.harm(obs, f));
+        let mut context = false;
+        let Ok(mut g) = self.scratch.lock() else {
+            return (harm, context);
+        };
+        let (scratch, fired, out) = &mut *g;
+        let pack = self.engine.current();
+        let s = vigil_rules::Subject {
+            post: obs.post,
+            account: obs.account,
+            text: obs.text,
+            facts: obs.facts,
+        };
+        pack.evaluate(&s, scratch, fired);
+        out.clear();
+        pack.signals(&s, fired, scratch, out);
+        for sig in out.iter().filter(|s| !s.shadow) {
+            if sig.context.is_some() {
+                context = true;
+            } else if sig.category.is_some() && sig.weight.is_finite() {
+                harm = harm.max(sig.weight.clamp(0.0, 1.0));
+            }
+        }
+        (harm, context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_detect::{Facts, Observation};
+    use vigil_model::{Platform, Post};
+
+    fn assess(text: &str) -> (f32, bool) {
+        let hook = rules_hook(None);
+        let mut p = Post::new(
+            Platform::Twitter,
+            "1",
+            "twitter:2".into(),
+            1_402_704_000_000,
+        );
+        p.text = text.into();
+        let t = vigil_text::analyze(text);
+        let mut facts = Facts::default();
+        let obs = Observation {
+            post: &p,
+            account: None,
+            text: &t,
+            facts: &mut facts,
+        };
+        hook.assess(
+            &obs,
+            &vigil_campaign::TextView {
+                hashtag_keys: &[],
+                words: &[],
+            },
+        )
+    }
+
+    #[test]
+    fn the_campaign_hook_reads_harm_and_context_from_the_rule_pack() {
+        // A flood hashtag alone: harm, no context.
+        let (harm, ctx) = assess("#AllEyesOnISIS [placeholder]");
+        assert!(harm >= 0.5, "{harm}");
+        assert!(!ctx);
+        // A news report quoting it: context (the campaign will not count it as evidence).
+        let (_, ctx) = assess("[placeholder news report line 3] ISIS #AllEyesOnISIS");
+        assert!(ctx);
+        let (_, ctx) = assess("[заглушка строки новостей 25] ИГИЛ #AllEyesOnISIS");
+        assert!(ctx, "Russian news vocabulary is context too");
+        // Nothing at all.
+        assert_eq!(assess("coffee morning match"), (0.0, false));
+    }
 }

@@ -302,6 +302,14 @@ impl Detector for RulesDetector {
     }
 }
 
+/// The shipped starter pack, compiled, in an engine of its own.
+pub fn starter_engine() -> Result<RulesEngine, RulesError> {
+    Ok(RulesEngine::new(compile(
+        "rules/starter.toml",
+        crate::STARTER,
+    )?))
+}
+
 /// The rules detector for `config`: the configured pack, or the shipped starter pack.
 pub fn detector(config: &RulesConfig) -> Result<Box<dyn Detector>, RulesError> {
     let engine = match &config.pack {

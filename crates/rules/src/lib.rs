@@ -22,7 +22,8 @@ pub use compile::{
     MAX_PACK_BYTES, MAX_REGEX_BYTES, MAX_RULES,
 };
 pub use engine::{
-    detector, load_file, ReloadEvent, RulesConfig, RulesDetector, RulesEngine, Watcher,
+    detector, load_file, starter_engine, ReloadEvent, RulesConfig, RulesDetector, RulesEngine,
+    Watcher,
 };
 pub use eval::{Scratch, Subject};
 pub use examples::{run_examples, ExampleResult};
