@@ -90,7 +90,9 @@ fn identity_links_scores_and_exports_a_world() {
 
 /// A flood that hijacks an organic trend must not turn the trend's benign users into cases:
 /// before campaign signals needed participant-level evidence and risk needed corroboration,
-/// this world's account precision was 0.151 (265 bystanders of one trend flagged).
+/// this world's account precision was 0.151 (265 bystanders of one trend flagged); before the
+/// campaign detectors read the rule pack's news/research/counter-speech context, 0.735 (news
+/// reports quoting the flood's hashtags, and their re-sharers, counted as evidence).
 #[test]
 fn bystanders_of_a_hijacked_trend_are_not_flagged() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,7 +119,7 @@ fn bystanders_of_a_hijacked_trend_are_not_flagged() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let p = v["accounts"]["precision"].as_f64().unwrap();
     let r = v["accounts"]["recall"].as_f64().unwrap();
-    assert!(p >= 0.6, "account precision {p}: {v}");
+    assert!(p >= 0.85, "account precision {p}: {v}");
     assert!(r >= 0.8, "account recall {r}: {v}");
     assert_eq!(v["news_auto_actions"], 0, "{v}");
     assert!(v["returning"]["precision"].as_f64().unwrap() >= 0.95, "{v}");
