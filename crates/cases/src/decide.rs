@@ -217,6 +217,14 @@ impl<S: Store + CaseStore> Service<S> {
                         members.extend(members_of(&s, key));
                     }
                 }
+                // Signals name a bounded sample of a large network; the campaign and cluster
+                // tables hold every member account.
+                if mkind == EntityKind::Account {
+                    members.extend(
+                        self.store
+                            .member_accounts(kind, &c.entity_id, MAX_BULK + 1)?,
+                    );
+                }
                 for m in members {
                     // A bulk action never sweeps up news, research or counter-speech.
                     if self.context_covers(mkind, &m)? {

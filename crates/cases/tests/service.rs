@@ -761,3 +761,52 @@ fn decisions_succeed_while_another_connection_writes() {
     writer.join().unwrap();
     assert!(svc.verify_audit(None).unwrap().ok);
 }
+
+#[test]
+fn bulk_suspension_reaches_every_member_of_a_network_not_only_the_signals_sample() {
+    let mut svc = world();
+    // The cluster's signal names a bounded sample (two accounts); the cluster table holds all.
+    let mut cl = harm(EntityKind::Cluster, "cluster:9", "coord:1", 0.9, T0);
+    cl.category = Some(Category::CoordinatedAmplification);
+    cl.explanation = serde_json::json!({
+        "accounts": ["twitter:1", "twitter:2"], "accounts_total": 5, "members_truncated": true
+    });
+    signals(&mut svc, &[cl]);
+    svc.store
+        .write_clusters(
+            &[vigil_store::ClusterRecord {
+                id: "cluster:9".into(),
+                score: 0.9,
+                reported: true,
+                at: T0,
+                explanation: serde_json::json!({}),
+                members: (1..=5).map(|i| format!("twitter:{i}")).collect(),
+            }],
+            &[],
+        )
+        .unwrap();
+    svc.sync().unwrap();
+    let id = svc
+        .list(&CaseQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap()[0]
+        .id;
+    let req = DecisionRequest {
+        action: Action::BulkSuspendAccounts,
+        ..remove(Category::CoordinatedAmplification)
+    };
+    let p = svc.preview(id, &req).unwrap();
+    let ids: Vec<&str> = p.targets.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "twitter:1",
+            "twitter:2",
+            "twitter:3",
+            "twitter:4",
+            "twitter:5"
+        ]
+    );
+}

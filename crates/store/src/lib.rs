@@ -131,6 +131,16 @@ pub trait Store: Send {
     ) -> Result<(), StoreError>;
     /// Every cluster, by id, with members.
     fn clusters(&self) -> Result<Vec<ClusterRecord>, StoreError>;
+    /// The accounts the campaign and cluster tables hold for one campaign or cluster (the
+    /// full membership; signals' explanations carry a bounded sample), at most `limit`.
+    fn member_accounts(
+        &self,
+        _kind: EntityKind,
+        _id: &str,
+        _limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
     /// Every coordination edge; `f` returns false to stop.
     fn for_each_edge(&self, f: &mut dyn FnMut(EdgeRecord) -> bool) -> Result<(), StoreError>;
 

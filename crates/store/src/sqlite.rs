@@ -383,6 +383,26 @@ impl Store for SqliteStore {
         self.clusters_impl()
     }
 
+    fn member_accounts(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = match kind {
+            EntityKind::Campaign => {
+                "SELECT account_id FROM campaign_participants WHERE campaign_id = ?1 ORDER BY account_id LIMIT ?2"
+            }
+            EntityKind::Cluster => {
+                "SELECT account_id FROM cluster_members WHERE cluster_id = ?1 ORDER BY account_id LIMIT ?2"
+            }
+            _ => return Ok(Vec::new()),
+        };
+        let mut q = self.conn.prepare_cached(sql)?;
+        let rows = q.query_map(rusqlite::params![id, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn for_each_edge(
         &self,
         f: &mut dyn FnMut(crate::EdgeRecord) -> bool,
