@@ -86,7 +86,9 @@ pub fn sync_cases<S: Store + CaseStore>(
 ) -> Result<SyncStats, CaseError> {
     let mut aggs: HashMap<(EntityKind, String), Agg> = HashMap::new();
     let mut clock = i64::MIN;
-    store.for_each_signal(&mut |s| {
+    // Aggregates are order-free (ties broken by category below), so read in key order: a
+    // stream, where event-time order would sort every signal first.
+    store.for_each_signal_by_key(&mut |s| {
         if s.shadow {
             return true;
         }
@@ -109,7 +111,9 @@ pub fn sync_cases<S: Store + CaseStore>(
         } else if let Some(c) = s.category {
             a.harm += 1;
             a.keep *= 1.0 - clamp01(s.weight);
-            if a.best.is_none_or(|(w, _)| s.weight > w) {
+            if a.best
+                .is_none_or(|(w, bc)| s.weight > w || (s.weight == w && c < bc))
+            {
                 a.best = Some((s.weight, c));
             }
         }

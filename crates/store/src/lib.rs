@@ -118,6 +118,11 @@ pub trait Store: Send {
     fn signals_for(&self, kind: EntityKind, id: &str) -> Result<Vec<Signal>, StoreError>;
     /// Every signal in event-time order; `f` returns false to stop.
     fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError>;
+    /// Every signal in the order of its key (entity, detector, source): a stream with no sort,
+    /// for passes whose result does not depend on time order.
+    fn for_each_signal_by_key(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError> {
+        self.for_each_signal(f)
+    }
 
     /// Upsert campaigns (and replace their participant lists).
     fn write_campaigns(&mut self, campaigns: &[CampaignRecord]) -> Result<(), StoreError>;

@@ -59,7 +59,9 @@ impl SqliteStore {
         conn.pragma_update(None, "page_size", 16384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Temporary tables and sorts spill to files past the cache: an ORDER BY over millions
+        // of signals must not hold them all in memory.
+        conn.pragma_update(None, "temp_store", "FILE")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         let mut s = SqliteStore {
             conn,
@@ -353,6 +355,21 @@ impl Store for SqliteStore {
         let mut q = self.conn.prepare(
             "SELECT entity_kind, entity_id, detector, category, context, weight, source, version, explanation, at, shadow \
              FROM signals ORDER BY at, key",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            if !f(signal_from_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_signal_by_key(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError> {
+        // The primary key's order: streamed from the table, no sort.
+        let mut q = self.conn.prepare(
+            "SELECT entity_kind, entity_id, detector, category, context, weight, source, version, explanation, at, shadow \
+             FROM signals ORDER BY key",
         )?;
         let mut rows = q.query([])?;
         while let Some(r) = rows.next()? {
