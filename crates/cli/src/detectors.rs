@@ -6,13 +6,13 @@ use vigil_campaign::HarmHook;
 use vigil_detect::Detector;
 use vigil_store::Store;
 
-/// The detectors of one run and the work to do after they finish.
 /// Where the engine's second detector stage starts (`vigil_engine::Config::second_stage`):
 /// hash banks and the coordination/campaign pair (which share per-post features and cluster
 /// members) run on the first stage; rules and the returning/risk pair (which share findings)
 /// on the second. Across the split, detectors only see each other's facts and signals.
 pub const SECOND_STAGE: &str = vigil_rules::DETECTOR;
 
+/// The detectors of one run and the work to do after they finish.
 pub struct Registry {
     pub detectors: Vec<Box<dyn Detector>>,
     campaign_findings: Option<vigil_campaign::FindingsHandle>,
@@ -34,17 +34,15 @@ impl Registry {
         // each post through its hook: harm from the pack (and the indicator lexicon), and the
         // news, research and counter-speech context a rule gives — a report that quotes a
         // flood's hashtag is not evidence against its author or those who re-share it.
+        // One compiled pack serves both: the hook and the rules detector.
+        let rules = starter_engine();
         let config = vigil_campaign::Config::default();
         let lexicon = (!config.indicators.is_empty())
             .then(|| vigil_campaign::IndicatorLexicon::new(&config.indicators));
-        let hook = rules_hook(lexicon);
+        let hook = rules_hook(rules.clone(), lexicon);
         let (campaign, findings) = vigil_campaign::detectors_with_hook(config, Some(hook));
         detectors.extend(campaign);
-        match vigil_rules::detector(&vigil_rules::RulesConfig { pack: None }) {
-            Ok(d) => detectors.push(d),
-            // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
-            Err(e) => panic!("the built-in starter rule pack does not compile: {e}"),
-        }
+        detectors.push(Box::new(vigil_rules::RulesDetector::new(rules)));
         // Returning accounts, then risk last: it reads every signal the others emitted.
         let (identity, identity_findings) =
             vigil_identity::detectors_with_findings(vigil_identity::Config::default());
@@ -88,22 +86,20 @@ fn persist(
     identity: Option<&std::sync::Arc<std::sync::Mutex<vigil_identity::Findings>>>,
     store: &mut dyn Store,
 ) -> Result<()> {
-    {
-        if let Some(f) = campaign {
-            let f = f
-                .lock()
-                .map_err(|_| anyhow::anyhow!("campaign findings lock poisoned"))?
-                .clone();
-            f.persist(store).context("writing campaigns and clusters")?;
-        }
-        if let Some(f) = identity {
-            let f = f
-                .lock()
-                .map_err(|_| anyhow::anyhow!("identity findings lock poisoned"))?;
-            f.persist(store).context("writing account links and risk")?;
-        }
-        Ok(())
+    if let Some(f) = campaign {
+        let f = f
+            .lock()
+            .map_err(|_| anyhow::anyhow!("campaign findings lock poisoned"))?
+            .clone();
+        f.persist(store).context("writing campaigns and clusters")?;
     }
+    if let Some(f) = identity {
+        let f = f
+            .lock()
+            .map_err(|_| anyhow::anyhow!("identity findings lock poisoned"))?;
+        f.persist(store).context("writing account links and risk")?;
+    }
+    Ok(())
 }
 
 /// The names of every detector a full pass runs, for `vigil eval`.
@@ -120,13 +116,9 @@ pub fn all() -> Vec<Box<dyn Detector>> {
 
 /// The starter rule pack as the campaign detectors' harm and context hook.
 fn rules_hook(
+    engine: std::sync::Arc<vigil_rules::RulesEngine>,
     lexicon: Option<vigil_campaign::IndicatorLexicon>,
 ) -> std::sync::Arc<dyn vigil_campaign::HarmHook> {
-    let engine = match vigil_rules::starter_engine() {
-        Ok(e) => e,
-        // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
-        Err(e) => panic!("the built-in starter rule pack does not compile: {e}"),
-    };
     std::sync::Arc::new(RulesHook {
         engine,
         lexicon,
@@ -134,9 +126,18 @@ fn rules_hook(
     })
 }
 
+/// The shipped starter pack, compiled once.
+fn starter_engine() -> std::sync::Arc<vigil_rules::RulesEngine> {
+    match vigil_rules::starter_engine() {
+        Ok(e) => std::sync::Arc::new(e),
+        // The starter pack ships inside the binary and is tested; failing to compile it is a bug.
+        Err(e) => panic!("the built-in starter rule pack does not compile: {e}"),
+    }
+}
+
 /// Harm and context for the campaign detectors from a rule pack's live rules.
 struct RulesHook {
-    engine: vigil_rules::RulesEngine,
+    engine: std::sync::Arc<vigil_rules::RulesEngine>,
     lexicon: Option<vigil_campaign::IndicatorLexicon>,
     scratch: std::sync::Mutex<(vigil_rules::Scratch, Vec<u32>, Vec<vigil_model::Signal>)>,
 }
@@ -185,7 +186,7 @@ mod tests {
     use vigil_model::{Platform, Post};
 
     fn assess(text: &str) -> (f32, bool) {
-        let hook = rules_hook(None);
+        let hook = rules_hook(starter_engine(), None);
         let mut p = Post::new(
             Platform::Twitter,
             "1",
