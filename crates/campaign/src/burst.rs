@@ -6,7 +6,9 @@
 //! participants' risk), never by volume.
 
 use crate::features::{Key, KeyKind, PostFeatures};
-use crate::sketch::{hash_bytes, DecayedCountMin, FastMap, HyperLogLog, SpaceSaving};
+use crate::sketch::{
+    hash_bytes, minhash_similarity, DecayedCountMin, FastMap, HyperLogLog, SpaceSaving, MINHASH_K,
+};
 use crate::CampaignRecord;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -76,7 +78,7 @@ pub const MAX_RISKY_ACCOUNTS: usize = 1 << 20;
 /// Campaign post times held for the velocity (a campaign faster than this many posts per
 /// window reports this as its window count).
 pub const MAX_RECENT_TIMES: usize = 1 << 16;
-/// LSH bands remembered per campaign (about 40 bytes each).
+/// LSH bands remembered per campaign (about 72 bytes each).
 pub const MAX_BANDS: usize = 16_384;
 /// Participant-set entries held across all campaigns (each about 24 bytes, plus the listed
 /// account id for the first `max_participants` of a campaign). Past it, campaigns count new
@@ -97,11 +99,28 @@ pub const MAX_CO_KEYS: usize = 64;
 /// fans over hours links a pair now and then).
 pub const CORE_MIN_LINKS: u32 = 3;
 
-/// Who posted a phrase band in a campaign: the first account, and the latest with its time.
+/// Who posted a phrase band in a campaign: the first account, and the latest with its time,
+/// with a 16-bit fingerprint of each MinHash bin of the first post, to verify a band match.
 struct Band {
     first: u64,
     last: u64,
     last_t: i64,
+    fp: [u16; MINHASH_K],
+}
+
+fn fingerprint(sig: &[u64; MINHASH_K]) -> [u16; MINHASH_K] {
+    let mut fp = [0u16; MINHASH_K];
+    for (o, v) in fp.iter_mut().zip(sig) {
+        *o = (crate::sketch::mix64(*v) >> 48) as u16;
+    }
+    fp
+}
+
+/// Whether a post with fingerprint `b` near-duplicates the band's first post: at least
+/// [`PHRASE_VERIFY`] of the bins agree (a band is 4 agreeing bins: only a candidate).
+fn fp_verified(a: &[u16; MINHASH_K], b: &[u16; MINHASH_K]) -> bool {
+    let eq = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    eq as f32 >= PHRASE_VERIFY * MINHASH_K as f32
 }
 /// Post ids kept per campaign (its first posts, the sample its signals name).
 pub const MAX_LISTED_POSTS: usize = crate::MAX_EXPLANATION_POSTS;
@@ -176,7 +195,21 @@ pub struct Campaign {
     pub posts_before_alert: Option<u64>,
     pub score: f32,
     recent_times: VecDeque<i64>,
+    /// Representative MinHash signatures of the posts that carry the campaign's content (its
+    /// link or phrase; at most [`MAX_REPS`]): a post reaches the campaign through a phrase band
+    /// only when its text is a verified near-duplicate of one of them. Once a harmful post
+    /// joins, only harmful posts are kept.
+    reps: Vec<[u64; MINHASH_K]>,
+    harmful_reps: bool,
 }
+
+/// Representative signatures held per campaign (128 bytes each).
+pub const MAX_REPS: usize = 8;
+/// Estimated Jaccard similarity a post needs with a representative to join a campaign through
+/// a phrase band. A band is only a candidate: a short text shares a band with an unrelated
+/// one far more often than 4 matching bins suggest, and at a million accounts the
+/// everyday posts that collide with a flood's band outnumber the flood.
+pub const PHRASE_VERIFY: f32 = 0.5;
 
 /// The streaming burst detector's state.
 pub struct BurstState {
@@ -233,20 +266,39 @@ impl BurstState {
         self.keys.len()
     }
 
-    /// Campaign ids currently open for these keys (for `Facts::campaigns`).
-    pub fn campaigns_for(&self, keys: &[Key]) -> Vec<String> {
+    /// Campaign ids currently open for this post's keys (for `Facts::campaigns`).
+    pub fn campaigns_for(&self, f: &PostFeatures) -> Vec<String> {
         let mut v = Vec::new();
-        for k in keys {
-            if let Some(ks) = self.keys.get(k.hash) {
-                if let Some(c) = ks.campaign {
-                    let id = &self.campaigns[c as usize].id;
-                    if !v.contains(id) {
-                        v.push(id.clone());
-                    }
+        for k in &f.keys {
+            if let Some(c) = self.campaign_of_key(k, f) {
+                let id = &self.campaigns[c as usize].id;
+                if !v.contains(id) {
+                    v.push(id.clone());
                 }
             }
         }
         v
+    }
+
+    /// Whether the post carries campaign `c`'s content: its link or link domain, or a verified
+    /// near-duplicate of its representative posts (harmful ones, once it has any).
+    fn carries_content(&self, f: &PostFeatures, c: u32) -> bool {
+        f.keys.iter().any(|k| {
+            k.kind != KeyKind::Hashtag
+                && self.keys.get(k.hash).and_then(|ks| ks.campaign) == Some(c)
+                && (k.kind != KeyKind::Phrase
+                    || self.campaigns[c as usize].verifies(f.sig.as_ref()))
+        })
+    }
+
+    /// The campaign a post reaches through key `k`: the key's campaign, except that a phrase
+    /// band (a MinHash LSH candidate) counts only for a verified near-duplicate.
+    fn campaign_of_key(&self, k: &Key, f: &PostFeatures) -> Option<u32> {
+        let c = self.keys.get(k.hash)?.campaign?;
+        if k.kind == KeyKind::Phrase && !self.campaigns[c as usize].verifies(f.sig.as_ref()) {
+            return None;
+        }
+        Some(c)
     }
 
     /// Raise an account's risk (coordination cluster membership, association with suspensions).
@@ -304,7 +356,7 @@ impl BurstState {
             b += c.participants.iter().map(|p| p.len() + 24).sum::<usize>();
             b += c.participant_set.len() * 24 + c.coordinated.len() * 16;
             b += c.post_ids.iter().map(|p| p.len() + 24).sum::<usize>();
-            b += c.bands.len() * 40 + c.recent_times.len() * 8;
+            b += c.bands.len() * 72 + c.recent_times.len() * 8;
             b += c.co_keys.iter().map(|k| k.len() + 24).sum::<usize>();
         }
         b
@@ -322,11 +374,9 @@ impl BurstState {
         // Which campaigns this post already touches (through keys with campaigns).
         let mut touched: Vec<u32> = Vec::new();
         for k in &f.keys {
-            if let Some(ks) = self.keys.get(k.hash) {
-                if let Some(c) = ks.campaign {
-                    if !touched.contains(&c) {
-                        touched.push(c);
-                    }
+            if let Some(c) = self.campaign_of_key(k, f) {
+                if !touched.contains(&c) {
+                    touched.push(c);
                 }
             }
         }
@@ -499,9 +549,10 @@ impl BurstState {
             let hijacked =
                 hashtag_burst && !extremist_touched.is_empty() && !extremist_touched.contains(&c);
             let risk = self.risk.get(&acct).copied().unwrap_or(0.0);
+            let content = self.carries_content(f, c);
             let cfg = self.cfg.clone();
             let camp = &mut self.campaigns[c as usize];
-            camp.update(f, acct, risk, hijacked, &cfg, &mut self.budget);
+            camp.update(f, acct, risk, hijacked, content, &cfg, &mut self.budget);
             if hijacked {
                 for &e in &extremist_touched {
                     let k = self.campaigns[c as usize]
@@ -601,6 +652,40 @@ impl Campaign {
             posts_before_alert: None,
             score: 0.0,
             recent_times: VecDeque::new(),
+            reps: Vec::new(),
+            harmful_reps: false,
+        }
+    }
+
+    /// Whether a post whose phrase band points at this campaign is a verified near-duplicate
+    /// of its content (always, before the campaign holds any representative).
+    fn verifies(&self, sig: Option<&[u64; MINHASH_K]>) -> bool {
+        let Some(sig) = sig else {
+            return false;
+        };
+        self.reps.is_empty()
+            || self
+                .reps
+                .iter()
+                .any(|r| minhash_similarity(r, sig) >= PHRASE_VERIFY)
+    }
+
+    /// Keep the post's signature as a representative when it is new enough; harmful posts
+    /// replace the others.
+    fn add_rep(&mut self, f: &PostFeatures) {
+        let Some(sig) = &f.sig else {
+            return;
+        };
+        let harmful = !f.context && f.harm >= 0.5;
+        if harmful && !self.harmful_reps {
+            self.reps.clear();
+            self.harmful_reps = true;
+        }
+        if (harmful || !self.harmful_reps)
+            && self.reps.len() < MAX_REPS
+            && self.reps.iter().all(|r| minhash_similarity(r, sig) < 0.75)
+        {
+            self.reps.push(*sig);
         }
     }
 
@@ -610,6 +695,7 @@ impl Campaign {
         acct: u64,
         risk: f32,
         hijacked: bool,
+        content: bool,
         cfg: &BurstConfig,
         budget: &mut Budget,
     ) {
@@ -653,7 +739,7 @@ impl Campaign {
             self.set_full = true;
             hll_new
         };
-        if !f.context && (f.harm >= 0.5 || risk >= 0.5) {
+        if !f.context && (f.harm >= 0.5 || risk >= 0.5 || content) {
             if let Some(&i) = self.participant_set.get(&acct) {
                 if i != u32::MAX {
                     self.evidenced.insert(i);
@@ -662,6 +748,9 @@ impl Campaign {
         }
         if hijacked {
             return;
+        }
+        if content {
+            self.add_rep(f);
         }
         self.judged_posts += 1;
         if f.context {
@@ -675,9 +764,14 @@ impl Campaign {
         if let Some(sig) = &f.sig {
             let mut b = Vec::new();
             crate::sketch::bands(sig, 4, &mut b);
+            let fp = fingerprint(sig);
             let mut dup = false;
             for h in b {
                 match self.bands.get_mut(&h) {
+                    // A shared band between texts that are not near-duplicates (short
+                    // everyday posts collide often at scale) is neither a duplicate nor a
+                    // coordination link.
+                    Some(e) if !fp_verified(&e.fp, &fp) => {}
                     Some(e) => {
                         if e.first != acct || e.last != acct {
                             dup = true;
@@ -706,6 +800,7 @@ impl Campaign {
                                     first: acct,
                                     last: acct,
                                     last_t: f.t,
+                                    fp,
                                 },
                             );
                         }
@@ -803,14 +898,12 @@ impl BurstState {
         v
     }
 
-    /// The participants of campaign `c` with evidence of their own: a harmful post or a risky
-    /// author ([`Campaign`]'s `evidenced`), or a place in its coordinated core. Sorted.
-    /// A link or phrase campaign's key is its content, so there every participant posted it.
+    /// The participants of campaign `c` with evidence of their own: a harmful post, a risky
+    /// author, a post carrying the campaign's content (its link or domain, or a verified
+    /// near-duplicate of its representative posts) ([`Campaign`]'s `evidenced`), or a place in its coordinated core.
+    /// Sorted. Anyone else only used a key the campaign also used.
     pub fn evidenced_participants(&self, c: u32) -> Vec<String> {
         let camp = &self.campaigns[c as usize];
-        if camp.keys.first().is_none_or(|k| k.0 != KeyKind::Hashtag) {
-            return camp.participants.clone();
-        }
         let mut m: Vec<String> = camp
             .evidenced
             .iter()
@@ -822,17 +915,130 @@ impl BurstState {
         m
     }
 
-    /// Ids of extremist campaigns (already alerted) this post belongs to.
-    pub fn extremist_campaigns_of(&self, f: &PostFeatures) -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
+    /// Extremist campaigns (already alerted) this post belongs to, each with whether the post
+    /// carries the campaign's content itself: its link or link domain, or a verified
+    /// near-duplicate of its representative posts. A post that only shares a hashtag is a
+    /// bystander.
+    pub fn extremist_campaigns_of(&self, f: &PostFeatures) -> Vec<(String, bool)> {
+        let mut v: Vec<(String, bool)> = Vec::new();
         for k in &f.keys {
-            if let Some(c) = self.keys.get(k.hash).and_then(|ks| ks.campaign) {
+            if let Some(c) = self.campaign_of_key(k, f) {
                 let camp = &self.campaigns[c as usize];
-                if camp.extremist && !v.contains(&camp.id) {
-                    v.push(camp.id.clone());
+                if !camp.extremist {
+                    continue;
+                }
+                // `campaign_of_key` verified a phrase band already.
+                let content = k.kind != KeyKind::Hashtag;
+                match v.iter_mut().find(|x| x.0 == camp.id) {
+                    Some(x) => x.1 |= content,
+                    None => v.push((camp.id.clone(), content)),
                 }
             }
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sketch::{bands, mix64};
+    use std::sync::Arc;
+
+    /// Features of a post with a given MinHash signature, keyed by its phrase bands as
+    /// `features` keys them.
+    fn post(n: u64, account: &str, t: i64, sig: [u64; MINHASH_K], harm: f32) -> PostFeatures {
+        let mut b = Vec::new();
+        bands(&sig, 4, &mut b);
+        let label: Arc<str> = format!("text {n}").into();
+        let keys = b
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| Key {
+                kind: KeyKind::Phrase,
+                hash: mix64(h ^ 0x4 ^ i as u64),
+                label: label.clone(),
+            })
+            .collect();
+        PostFeatures {
+            post_id: format!("twitter:{n}"),
+            id_hash: n,
+            account: account.into(),
+            platform: "twitter".into(),
+            lang: "en".into(),
+            t,
+            keys,
+            text_hash: Some(n),
+            sig: Some(sig),
+            links: Vec::new(),
+            tag_seq: None,
+            repost_of: None,
+            reply_to: None,
+            harm,
+            context: false,
+        }
+    }
+
+    /// A flood of near-duplicates opens a campaign through its phrase bands; everyday posts
+    /// that share one band with it (4 agreeing MinHash bins: an LSH candidate) but are not
+    /// near-duplicates do not reach it, are not listed as its posts, do not count as its
+    /// duplicates and do not enter its coordinated core. At a million accounts such collisions
+    /// outnumbered a flood's posts and opened cases on benign posts.
+    #[test]
+    fn phrase_band_candidates_are_verified() {
+        let mut st = BurstState::new(BurstConfig::default());
+        let flood: [u64; MINHASH_K] = std::array::from_fn(|i| 1000 + i as u64);
+        let t0 = 1_402_000_000_000i64;
+        let mut n = 0;
+        for i in 0..40 {
+            n += 1;
+            // Variants of one text: two bins differ per post (estimated Jaccard 14/16).
+            let mut sig = flood;
+            sig[12 + (i % 4)] = 50_000 + i as u64;
+            st.observe(&post(
+                n,
+                &format!("twitter:f{}", i % 20),
+                t0 + i as i64 * 1000,
+                sig,
+                0.9,
+            ));
+        }
+        let c = st
+            .campaigns
+            .iter()
+            .position(|c| c.extremist)
+            .expect("flood alerts") as u32;
+        let dup_before = st.campaigns[c as usize].dup_posts;
+        // Everyday texts sharing only the first band (bins 0-3) with the flood.
+        let mut bystanders = Vec::new();
+        for i in 0..40u64 {
+            n += 1;
+            let mut sig: [u64; MINHASH_K] = std::array::from_fn(|j| 900_000 + i * 100 + j as u64);
+            sig[..4].copy_from_slice(&flood[..4]);
+            let f = post(
+                n,
+                &format!("twitter:b{i}"),
+                t0 + 41_000 + i as i64 * 1000,
+                sig,
+                0.0,
+            );
+            assert!(f.keys[0].hash == post(0, "x", 0, flood, 0.0).keys[0].hash);
+            assert!(st.campaigns_for(&f).is_empty(), "a band candidate joined");
+            assert!(st.extremist_campaigns_of(&f).is_empty());
+            st.observe(&f);
+            bystanders.push((f.account.clone(), f.post_id.clone()));
+        }
+        assert_eq!(st.campaigns[c as usize].dup_posts, dup_before);
+        let evidenced = st.evidenced_participants(c);
+        for (a, p) in &bystanders {
+            assert!(!evidenced.contains(a), "{a} counted as evidenced");
+            assert!(!st.post_ids(c).contains(p), "{p} listed as a campaign post");
+        }
+        // A real near-duplicate still joins, as campaign content.
+        let mut sig = flood;
+        sig[15] = 7;
+        let f = post(999, "twitter:late", t0 + 90_000, sig, 0.0);
+        let of = st.extremist_campaigns_of(&f);
+        assert_eq!(of, vec![(st.campaigns[c as usize].id.clone(), true)]);
     }
 }

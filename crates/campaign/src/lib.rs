@@ -100,7 +100,14 @@ impl Default for Config {
 pub struct Findings {
     pub campaigns: Vec<CampaignRecord>,
     pub clusters: Vec<ClusterRecord>,
+    /// The coordination graph's strong edges, when `edges_fresh`: filled at `finish` and at
+    /// most every [`EDGES_EVERY_MS`] of event time by a refresh, and handed to the store by
+    /// [`Findings::take_for_persist`] (not kept: up to a million edges).
     pub edges: Vec<EdgeRecord>,
+    /// `edges` holds a graph the store has not been given yet.
+    pub edges_fresh: bool,
+    /// Strong edges in the latest graph written to `edges`.
+    pub edges_total: usize,
     pub posts: u64,
     pub too_late: u64,
     pub tracked_keys: usize,
@@ -118,11 +125,33 @@ pub struct Findings {
     pub campaigns_refused: u64,
 }
 
+/// A refresh rebuilds the stored coordination graph at most this often (event time); the
+/// clusters, campaigns and signals are current after every refresh.
+pub const EDGES_EVERY_MS: i64 = 6 * 3_600_000;
+
 impl Findings {
-    /// Write campaigns, clusters and edges to the store's tables.
+    /// Write campaigns, clusters and (when fresh) edges to the store's tables.
     pub fn persist(&self, store: &mut dyn Store) -> Result<(), StoreError> {
         store.write_campaigns(&self.campaigns)?;
-        store.write_clusters(&self.clusters, &self.edges)
+        store.write_clusters(&self.clusters, self.edges_fresh.then_some(&self.edges[..]))
+    }
+
+    /// What [`persist`](Self::persist) needs, for writing outside the lock: the campaigns and
+    /// clusters are copied, the edges moved out (a later refresh writes the next graph).
+    pub fn take_for_persist(&mut self) -> Findings {
+        let edges_fresh = std::mem::take(&mut self.edges_fresh);
+        Findings {
+            campaigns: self.campaigns.clone(),
+            clusters: self.clusters.clone(),
+            edges: if edges_fresh {
+                std::mem::take(&mut self.edges)
+            } else {
+                Vec::new()
+            },
+            edges_fresh,
+            edges_total: self.edges_total,
+            ..Default::default()
+        }
     }
 }
 
@@ -192,6 +221,10 @@ pub struct CoordinationDetector {
     reorder: Reorder<Ev>,
     shared: Shared,
     ready: Vec<Ev>,
+    /// Event time of the last edge list handed to the findings.
+    edges_at: Option<i64>,
+    /// Late posts already counted in the findings.
+    too_late_published: u64,
 }
 
 /// The campaign detector: see [`burst`].
@@ -203,6 +236,8 @@ pub struct CampaignDetector {
     signalled_posts: u64,
     /// Smallest coordinated core reported as a cluster.
     min_core: usize,
+    /// Late posts already counted in the findings.
+    too_late_published: u64,
 }
 
 /// Both detectors (coordination first, so the campaign one reuses its features and sees its
@@ -234,6 +269,8 @@ pub fn detectors_with_hook(
         reorder: Reorder::new(config.lateness_ms),
         shared: shared.clone(),
         ready: Vec::new(),
+        edges_at: None,
+        too_late_published: 0,
     };
     let b = CampaignDetector {
         state: burst::BurstState::new(config.burst.clone()),
@@ -242,6 +279,7 @@ pub fn detectors_with_hook(
         ready: Vec::new(),
         signalled_posts: 0,
         min_core: config.coord.min_cluster_size.max(2),
+        too_late_published: 0,
     };
     (vec![Box::new(c), Box::new(b)], findings)
 }
@@ -292,20 +330,21 @@ impl Detector for CoordinationDetector {
     fn finish(&mut self, out: &mut Vec<Signal>) {
         self.reorder.flush(&mut self.ready);
         self.drain(out);
-        self.report(out);
+        self.report(out, true);
     }
 
     /// The clusters so far, without flushing the reorder buffer (posts still held for late
-    /// arrivals are judged when their turn comes).
+    /// arrivals are judged when their turn comes); the edge list only every
+    /// [`EDGES_EVERY_MS`].
     fn refresh(&mut self, _now: i64, out: &mut Vec<Signal>) {
-        self.report(out);
+        self.report(out, false);
     }
 }
 
 impl CoordinationDetector {
     /// Recluster, emit every reported cluster and its members, and publish the findings.
     /// Repeatable: a later call replaces the findings and updates the signals.
-    fn report(&mut self, out: &mut Vec<Signal>) {
+    fn report(&mut self, out: &mut Vec<Signal>, final_report: bool) {
         let now = self
             .graph
             .clusters
@@ -354,6 +393,19 @@ impl CoordinationDetector {
                 });
             }
         }
+        let edges_due = final_report
+            || self
+                .edges_at
+                .is_none_or(|t| last.max(now) - t >= EDGES_EVERY_MS);
+        if !edges_due {
+            self.publish_findings(None);
+            return;
+        }
+        self.edges_at = Some(last.max(now));
+        // The previous list, if the store has not taken it, is replaced: drop it first.
+        if let Ok(mut fnd) = self.shared.findings.lock() {
+            fnd.edges = Vec::new();
+        }
         let edges = self
             .graph
             .strong_edges()
@@ -373,18 +425,29 @@ impl CoordinationDetector {
                 }
             })
             .collect();
+        self.publish_findings(Some(edges));
+    }
+
+    /// Hand the clusters (and a new edge list) to the findings.
+    fn publish_findings(&mut self, edges: Option<Vec<EdgeRecord>>) {
         if let Ok(mut fnd) = self.shared.findings.lock() {
             // Campaign-core clusters (added by the campaign detector) stay.
             fnd.clusters
                 .retain(|c| c.id.starts_with(CAMPAIGN_CLUSTER_PREFIX));
             fnd.clusters.extend(self.graph.clusters.iter().cloned());
-            fnd.edges = edges;
+            if let Some(edges) = edges {
+                fnd.edges_total = edges.len();
+                fnd.edges = edges;
+                fnd.edges_fresh = true;
+            }
             fnd.posts = self.graph.posts;
             fnd.coordination_state_len = self.graph.state_len();
             fnd.coordination_state_bytes = self.graph.approx_bytes();
             fnd.edges_evicted = self.graph.edges_evicted;
             fnd.accounts_forgotten = self.graph.accounts_forgotten;
-            fnd.too_late += self.reorder.too_late;
+            // Each report adds only the late posts since the last one.
+            fnd.too_late += self.reorder.too_late - self.too_late_published;
+            self.too_late_published = self.reorder.too_late;
         }
     }
 }
@@ -394,10 +457,6 @@ impl CoordinationDetector {
         self.graph.clusters.iter().map(|c| c.at).max().unwrap_or(0)
     }
 }
-
-/// Prefix of the ids of hashtag campaigns (`campaign:hashtag:…`), the only kind a bystander
-/// can join by using a tag; a link or phrase campaign's key is the post's content.
-const HASHTAG_CAMPAIGN: &str = "campaign:hashtag:";
 
 impl CampaignDetector {
     fn drain(&mut self, out: &mut Vec<Signal>) {
@@ -415,7 +474,7 @@ impl CampaignDetector {
                         ));
                     }
                     // Posts of extremist campaigns, after the alert.
-                    for id in self.state.extremist_campaigns_of(&f) {
+                    for (id, content) in self.state.extremist_campaigns_of(&f) {
                         self.signalled_posts += 1;
                         out.push(Signal {
                             entity_kind: EntityKind::Post,
@@ -424,11 +483,13 @@ impl CampaignDetector {
                             category: Some(Category::CoordinatedAmplification),
                             context: None,
                             // Participant-level evidence: a post with no harm of its own
-                            // (a bystander using a trend tag the campaign took over) is listed
-                            // at a weight that opens no case by itself.
+                            // that does not carry the campaign's content (a bystander using a
+                            // trend tag the campaign took over, or an everyday text whose
+                            // words resemble the flood's filler) is listed at a weight that
+                            // opens no case by itself.
                             weight: if f.context {
                                 0.0
-                            } else if f.harm >= 0.5 || !id.starts_with(HASHTAG_CAMPAIGN) {
+                            } else if f.harm >= 0.5 || content {
                                 0.5
                             } else {
                                 0.1
@@ -505,7 +566,7 @@ impl Detector for CampaignDetector {
 
     fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>) {
         let f = self.shared.features(obs, out, false);
-        for id in self.state.campaigns_for(&f.keys) {
+        for id in self.state.campaigns_for(&f) {
             if !obs.facts.campaigns.contains(&id) {
                 obs.facts.campaigns.push(id);
             }
@@ -638,7 +699,9 @@ impl CampaignDetector {
                 .retain(|c| !c.id.starts_with(CAMPAIGN_CLUSTER_PREFIX));
             fnd.clusters.extend(cores);
             fnd.campaigns = recs;
-            fnd.too_late += self.reorder.too_late;
+            // Each report adds only the late posts since the last one.
+            fnd.too_late += self.reorder.too_late - self.too_late_published;
+            self.too_late_published = self.reorder.too_late;
             fnd.tracked_keys = self.state.tracked_keys();
             fnd.bytes_per_key = self.state.bytes_per_key();
             fnd.campaign_state_len = self.state.state_len();

@@ -782,7 +782,7 @@ fn bulk_suspension_reaches_every_member_of_a_network_not_only_the_signals_sample
                 explanation: serde_json::json!({}),
                 members: (1..=5).map(|i| format!("twitter:{i}")).collect(),
             }],
-            &[],
+            Some(&[]),
         )
         .unwrap();
     svc.sync().unwrap();

@@ -223,6 +223,34 @@ pub const RARE_POINTER_HOLDERS: u32 = 3;
 
 /// Blocking keys of a profile: tagged hashes of the handle and name stems, avatar bands (or
 /// URL), pointers and bio LSH bands. Hashed in place, with no string formatting.
+/// Whether account `a` is older than account `b` by their ids: Twitter, Facebook, VK and
+/// Telegram hand out numeric ids in increasing order, so a lower id on the same platform (same
+/// id kind: a VK user, a VK community, a Telegram channel) was created first and cannot be the
+/// replacement of `b`. Platforms such as VK do not report when an account was created, so
+/// this is the only age evidence for an account first seen long after it was made. `false`
+/// when the ids are not comparable.
+pub fn older_by_id(a: &str, b: &str) -> bool {
+    fn split(id: &str) -> Option<(&str, &str, bool, u64)> {
+        let (platform, native) = id.split_once(':')?;
+        let digits = native.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-');
+        let prefix = &native[..native.len() - digits.len()];
+        let (neg, digits) = match digits.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, digits),
+        };
+        if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        Some((platform, prefix, neg, digits.parse().ok()?))
+    }
+    match (split(a), split(b)) {
+        (Some((pa, xa, na, va)), Some((pb, xb, nb, vb))) => {
+            pa == pb && xa == xb && na == nb && va < vb
+        }
+        _ => false,
+    }
+}
+
 fn keys(p: &Profile, bands: usize) -> Vec<u64> {
     let mut k = Vec::with_capacity(4 + p.pointers.len() + bands);
     if p.handle_stem.chars().count() >= 3 {
@@ -341,7 +369,9 @@ impl Linker {
         let mut best: Option<(f64, i64, u32, LinkScore)> = None;
         for c in cands {
             let seed = &self.seeds[c as usize];
-            if seed.kind == SeedKind::Suspended && born < seed.at - self.cfg.slack_ms {
+            if seed.kind == SeedKind::Suspended
+                && (born < seed.at - self.cfg.slack_ms || older_by_id(&new.id, &seed.profile.id))
+            {
                 continue;
             }
             self.comparisons += 1;
@@ -371,5 +401,30 @@ impl Linker {
                 features: s.features,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod id_order_tests {
+    use super::older_by_id;
+
+    #[test]
+    fn ids_order_accounts_of_one_kind_only() {
+        assert!(older_by_id("twitter:2400040729", "twitter:2407153796"));
+        assert!(!older_by_id("twitter:2407157150", "twitter:2407152769"));
+        assert!(older_by_id("vk:565766", "vk:1500539"));
+        // A VK community (negative id) and a user are not comparable; nor are platforms.
+        assert!(!older_by_id("vk:-30089943", "vk:1500539"));
+        assert!(older_by_id("vk:-300", "vk:-30089943"));
+        assert!(!older_by_id("twitter:1", "vk:2"));
+        assert!(older_by_id(
+            "telegram:channel1000012131",
+            "telegram:channel1000054054"
+        ));
+        assert!(!older_by_id("telegram:chat5", "telegram:channel9"));
+        // Facebook post-like or non-numeric ids are not compared.
+        assert!(!older_by_id("facebook:300000000000605_1", "facebook:400"));
+        assert!(!older_by_id("twitter:abc", "twitter:5"));
+        assert!(!older_by_id("twitter:99999999999999999999999", "twitter:5"));
     }
 }

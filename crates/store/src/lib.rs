@@ -128,11 +128,12 @@ pub trait Store: Send {
     fn write_campaigns(&mut self, campaigns: &[CampaignRecord]) -> Result<(), StoreError>;
     /// Every campaign and burst, by start time.
     fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError>;
-    /// Replace the clustering and the coordination graph with a newer one.
+    /// Replace the clustering, and the coordination graph when `edges` is given (`None`
+    /// keeps the stored graph: it is large and is rewritten less often than the clusters).
     fn write_clusters(
         &mut self,
         clusters: &[ClusterRecord],
-        edges: &[EdgeRecord],
+        edges: Option<&[EdgeRecord]>,
     ) -> Result<(), StoreError>;
     /// Every cluster, by id, with members.
     fn clusters(&self) -> Result<Vec<ClusterRecord>, StoreError>;

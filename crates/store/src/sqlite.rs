@@ -391,7 +391,7 @@ impl Store for SqliteStore {
     fn write_clusters(
         &mut self,
         cs: &[crate::ClusterRecord],
-        edges: &[crate::EdgeRecord],
+        edges: Option<&[crate::EdgeRecord]>,
     ) -> Result<(), StoreError> {
         self.write_clusters_impl(cs, edges)
     }

@@ -99,12 +99,14 @@ impl SqliteStore {
     pub(crate) fn write_clusters_impl(
         &mut self,
         cs: &[ClusterRecord],
-        edges: &[EdgeRecord],
+        edges: Option<&[EdgeRecord]>,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM clusters", [])?;
         tx.execute("DELETE FROM cluster_members", [])?;
-        tx.execute("DELETE FROM coordination_edges", [])?;
+        if edges.is_some() {
+            tx.execute("DELETE FROM coordination_edges", [])?;
+        }
         {
             let mut up = tx.prepare_cached(
                 "INSERT OR REPLACE INTO clusters (id, score, reported, at, explanation) VALUES (?1,?2,?3,?4,?5)",
@@ -127,7 +129,7 @@ impl SqliteStore {
             let mut e = tx.prepare_cached(
                 "INSERT OR REPLACE INTO coordination_edges (user_1, user_2, weight, relations) VALUES (?1,?2,?3,?4)",
             )?;
-            for x in edges {
+            for x in edges.unwrap_or_default() {
                 e.execute(params![
                     x.user_1,
                     x.user_2,
