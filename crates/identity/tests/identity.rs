@@ -499,3 +499,91 @@ fn a_re_encoded_avatar_matches_by_pdq_where_urls_differ() {
         }
     }
 }
+
+/// A page as Facebook writes it: a display name, no handle, bio or avatar.
+fn page(id: &str, name: &str) -> Account {
+    let mut a = Account::new(Platform::Facebook, id);
+    a.display_name = Some(name.into());
+    a
+}
+
+/// A post in the feed `owner` (`<owner>_<n>`, as Facebook ids are).
+fn fb_post(a: &Account, owner: &str, n: u32, at: i64) -> Post {
+    let mut p = Post::new(
+        Platform::Facebook,
+        &format!("{owner}_{n}"),
+        a.id.clone(),
+        at,
+    );
+    p.text = "placeholder text #AllEyesOnISIS".into();
+    p
+}
+
+fn links_of(out: &[Signal], id: &str) -> Vec<String> {
+    out.iter()
+        .filter(|s| s.detector == "returning" && s.entity_id == id)
+        .map(|s| {
+            s.explanation["predecessor"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_page_that_continues_a_unique_numbered_name_is_its_return() {
+    let (mut dets, _findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let old = page("1000", "Cedar Stone 97");
+    // Others share the two nouns, not the number.
+    let others = [page("1001", "Cedar Stone 12"), page("1002", "Cedar Stone")];
+    for a in std::iter::once(&old).chain(&others) {
+        announce(&mut dets, a, &mut out);
+        let p = fb_post(a, &a.id["facebook:".len()..], 1, T0);
+        feed(&mut dets, a, &p, &mut out);
+    }
+    suspend(&mut dets, "facebook:1000", T0 + H, &mut out);
+    // Nothing individual but the name: its own feed, other posts, no shared links.
+    let back = page("2000", "Cedar Stone 97 2");
+    let other_number = page("2001", "Cedar Stone 98 2");
+    for a in [&back, &other_number] {
+        announce(&mut dets, a, &mut out);
+        let p = fb_post(a, &a.id["facebook:".len()..], 1, T0 + 30 * H);
+        feed(&mut dets, a, &p, &mut out);
+    }
+    assert_eq!(links_of(&out, "facebook:2000"), vec!["facebook:1000"]);
+    assert!(links_of(&out, "facebook:2001").is_empty());
+}
+
+#[test]
+fn a_two_word_name_needs_more_than_the_name() {
+    let (mut dets, _findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let old = page("1000", "Cedar Stone");
+    announce(&mut dets, &old, &mut out);
+    for i in 0..3 {
+        let p = fb_post(&old, "300000000000011", i, T0 + i as i64);
+        feed(&mut dets, &old, &p, &mut out);
+    }
+    suspend(&mut dets, "facebook:1000", T0 + H, &mut out);
+    // The enumerated name in the same group (co-participation) is its return; the same name
+    // elsewhere days later, or the bare name with nothing behind it, is a namesake.
+    let back = page("2000", "Cedar Stone 2");
+    let elsewhere = page("2001", "Cedar Stone 2");
+    let bare = page("2002", "Cedar Stone");
+    for (a, owner, at) in [
+        (&back, "300000000000011", T0 + 100 * H),
+        (&elsewhere, "300000000000022", T0 + 100 * H),
+        (&bare, "2002", T0 + 3 * H),
+    ] {
+        announce(&mut dets, a, &mut out);
+        for i in 0..2 {
+            let p = fb_post(a, owner, 10 + i, at + i as i64);
+            feed(&mut dets, a, &p, &mut out);
+        }
+    }
+    assert_eq!(links_of(&out, "facebook:2000"), vec!["facebook:1000"]);
+    assert!(links_of(&out, "facebook:2001").is_empty());
+    assert!(links_of(&out, "facebook:2002").is_empty());
+}
