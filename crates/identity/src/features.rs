@@ -167,6 +167,8 @@ pub struct Profile {
     pub name_base: u64,
     /// The whole display name carries a number of its own (`Cedar Stone 97`).
     pub name_numbered: bool,
+    /// User, community or channel, from the account record.
+    pub kind: Option<vigil_model::AccountKind>,
     /// Feeds the account posts into that are not its own (a Facebook group, a VK community
     /// wall), hashed, at most [`MAX_VENUES`]: co-participation.
     pub venues: Vec<u64>,

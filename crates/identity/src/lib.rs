@@ -274,6 +274,7 @@ pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account
         p.first_seen = a.created_at.unwrap_or(p.first_seen);
     }
     p.account_seen = true;
+    p.kind = Some(a.kind);
     p.handle = a.handle.as_ref().map(|h| h.chars().take(64).collect());
     p.handle_stem = a.handle.as_deref().map(stem).unwrap_or_default();
     p.name_stem = a.display_name.as_deref().map(stem).unwrap_or_default();

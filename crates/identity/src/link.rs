@@ -152,8 +152,11 @@ pub fn score_in(new: &Profile, seed: &Profile, ctx: &Context<'_>) -> LinkScore {
     // The whole name, its number kept, taken over with an enumeration appended (`… 2`), or
     // a numbered name taken over unchanged and carried by no one else: as individual as a
     // handle. A name many accounts share (two common nouns) is not, and in a stream "no one
-    // else so far" says little about a name of two common words. Same platform only: a namesake elsewhere is no return.
-    let same_platform = new.platform == seed.platform;
+    // else so far" says little about a name of two common words. Same platform and kind only:
+    // a namesake elsewhere is no return, nor does a user come back as a community (whose
+    // number is no enumeration).
+    let same_platform =
+        new.platform == seed.platform && (new.kind.is_none() || new.kind == seed.kind);
     let enumerated = same_platform && seed.name_full != 0 && new.name_base == seed.name_full;
     let unique_name = same_platform
         && seed.name_numbered

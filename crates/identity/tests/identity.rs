@@ -572,7 +572,11 @@ fn a_two_word_name_needs_more_than_the_name() {
     let back = page("2000", "Cedar Stone 2");
     let elsewhere = page("2001", "Cedar Stone 2");
     let bare = page("2002", "Cedar Stone");
+    // A user seed does not come back as a community numbered like an enumeration.
+    let mut community = page("2003", "Cedar Stone 15");
+    community.kind = vigil_model::AccountKind::Community;
     for (a, owner, at) in [
+        (&community, "2003", T0 + 3 * H),
         (&back, "300000000000011", T0 + 100 * H),
         (&elsewhere, "300000000000022", T0 + 100 * H),
         (&bare, "2002", T0 + 3 * H),
@@ -586,4 +590,5 @@ fn a_two_word_name_needs_more_than_the_name() {
     assert_eq!(links_of(&out, "facebook:2000"), vec!["facebook:1000"]);
     assert!(links_of(&out, "facebook:2001").is_empty());
     assert!(links_of(&out, "facebook:2002").is_empty());
+    assert!(links_of(&out, "facebook:2003").is_empty());
 }
