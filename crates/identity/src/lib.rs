@@ -344,6 +344,12 @@ pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
     for u in obs.text.urls.iter().take(32) {
         add_url(p, u);
     }
+    // Expanded links (a tweet's text holds only `t.co` short links).
+    for u in post.urls.iter().take(16) {
+        if let Some(u) = vigil_text::canonicalize_url(u) {
+            add_url(p, &u);
+        }
+    }
 }
 
 /// Add a link (and its cross-platform pointer, returned, if it has one).

@@ -592,3 +592,69 @@ fn a_two_word_name_needs_more_than_the_name() {
     assert!(links_of(&out, "facebook:2002").is_empty());
     assert!(links_of(&out, "facebook:2003").is_empty());
 }
+
+#[test]
+fn sending_readers_to_a_flagged_channel_again_and_again_is_reviewed() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let chan = account(
+        Platform::Telegram,
+        "channel7",
+        "sample_chan",
+        "Sample Chan",
+        "",
+        "https://t.example/c.jpg",
+    );
+    let p = post(&chan, 0, T0, "placeholder text", &[]);
+    feed(&mut dets, &chan, &p, &mut out);
+    // The platform suspended the channel: it is flagged.
+    suspend(&mut dets, &chan.id, T0 + H, &mut out);
+    let recruiter = account(Platform::Twitter, "20", "rec_acct", "Rec", "", "x");
+    let once = account(Platform::Twitter, "21", "curious_acct", "Curious", "", "y");
+    for i in 0..3 {
+        let mut p = post(
+            &recruiter,
+            i,
+            T0 + 2 * H + i as i64,
+            "placeholder recruitment text https://t.me/sample_chan",
+            &[],
+        );
+        if i == 2 {
+            // As Twitter writes it: a short link in the text, the target among expanded URLs.
+            p.text = "placeholder recruitment text https://t.co/AbCdEf".into();
+            p.urls = vec!["https://t.me/sample_chan".into()];
+        }
+        feed(&mut dets, &recruiter, &p, &mut out);
+    }
+    let p = post(
+        &once,
+        0,
+        T0 + 2 * H,
+        "what is https://t.me/sample_chan",
+        &[],
+    );
+    feed(&mut dets, &once, &p, &mut out);
+    // An amplifier re-sharing a flagged account's posts, three times.
+    let core = account(Platform::Twitter, "30", "core_acct", "Core", "", "z");
+    let amp = account(Platform::Twitter, "31", "amp_acct", "Amp", "", "w");
+    for i in 0..3 {
+        let c = post(&core, i, T0 + 3 * H + i as i64, "placeholder release", &[]);
+        feed(&mut dets, &core, &c, &mut out);
+        let mut r = post(&amp, i, T0 + 3 * H + 10 + i as i64, "", &[]);
+        r.repost_of = Some(c.id.clone());
+        feed(&mut dets, &amp, &r, &mut out);
+    }
+    suspend(&mut dets, &core.id, T0 + 4 * H, &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let risk = |id: &str| f.risks.iter().find(|r| r.account == id).cloned();
+    let r = risk(&recruiter.id).expect("the recruiter has a risk");
+    assert_eq!(r.action, Action::Review, "{r:?}");
+    assert!(r.components.iter().any(|c| c.component == "funnel"));
+    let o = risk(&once.id).expect("one link is still in the breakdown");
+    assert_eq!(o.action, Action::None, "{o:?}");
+    let a = risk(&amp.id).expect("the amplifier has a risk");
+    assert_eq!(a.action, Action::Review, "{a:?}");
+}
