@@ -410,7 +410,17 @@ impl Detector for RiskDetector {
         // Re-shares (not replies: a reply may argue back) of other accounts' posts, keyed by
         // the author's index with the top bit set.
         for r in [&post.repost_of, &post.quote_of].into_iter().flatten() {
-            if let Some(&o) = self.post_author.get(&h64(r)) {
+            // A post not seen (older than the stream) still names its wall on VK and Facebook
+            // (`vk:<owner>_<n>`); when the owner is an account seen, it is the source.
+            let author = self.post_author.get(&h64(r)).copied().or_else(|| {
+                let (plat, native) = r.split_once(':')?;
+                if plat != "vk" && plat != "facebook" {
+                    return None;
+                }
+                let (owner, _) = native.split_once('_')?;
+                self.accounts.get(&format!("{plat}:{owner}")).copied()
+            });
+            if let Some(o) = author {
                 let k = RESHARE | o as u64;
                 if o != me && !targets.contains(&k) {
                     targets.push(k);
