@@ -167,6 +167,10 @@ pub const MAX_POINTED: usize = 16;
 /// not: three such posts reach review on their own).
 pub const FUNNEL_CAP: f64 = 0.8;
 
+/// An address advertised by at least this many accounts under review (and by no more than as
+/// many others) is a funnel target in its own right.
+pub const ADVERTISED_BY: u32 = 3;
+
 /// Marks a funnel target that is a re-shared author's index, not an address hash.
 const RESHARE: u64 = 1 << 63;
 
@@ -625,6 +629,20 @@ impl RiskDetector {
         for &s in &seeds {
             flagged[s as usize] = true;
         }
+        // Address reputation: an address (a channel's `t.me/…`) that accounts under review
+        // advertise, at least [`ADVERTISED_BY`] of them and half of all who link it, is the
+        // network's funnel even when its own account was never seen (or has no handle).
+        let mut advertised: HashMap<u64, (u32, u32)> = HashMap::new();
+        for (i, a) in self.aggs.iter().enumerate() {
+            for (k, _) in a.pointed.iter().filter(|(k, _)| k & RESHARE == 0) {
+                let e = advertised.entry(*k).or_insert((0, 0));
+                e.0 += 1;
+                if flagged[i] {
+                    e.1 += 1;
+                }
+            }
+        }
+        advertised.retain(|_, (all, bad)| *bad >= ADVERTISED_BY && 2 * *bad >= *all);
         for r in risks.iter_mut() {
             let Some(&i) = self.accounts.get(&r.account) else {
                 continue;
@@ -637,11 +655,16 @@ impl RiskDetector {
                 } else {
                     self.addresses.get(k).copied()
                 };
-                if let Some(j) = j {
-                    if j != i && flagged[j as usize] {
-                        posts += *c as u32;
-                        targets += 1;
-                    }
+                let reputed = k & RESHARE == 0 && advertised.contains_key(k);
+                let bad = match j {
+                    // One's own address is no funnel.
+                    Some(j) if j == i => false,
+                    Some(j) => flagged[j as usize] || reputed,
+                    None => reputed,
+                };
+                if bad {
+                    posts += *c as u32;
+                    targets += 1;
                 }
             }
             if posts == 0 {

@@ -658,3 +658,49 @@ fn sending_readers_to_a_flagged_channel_again_and_again_is_reviewed() {
     let a = risk(&amp.id).expect("the amplifier has a risk");
     assert_eq!(a.action, Action::Review, "{a:?}");
 }
+
+#[test]
+fn an_address_flagged_accounts_advertise_is_a_funnel_even_unseen() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    // Three suspended supporters advertised a channel never seen in the stream.
+    for k in 0..3 {
+        let s = account(Platform::Twitter, &format!("{k}"), "sup", "Sup", "", "a");
+        let p = post(&s, 0, T0 + k as i64, "join https://t.me/unseen_chan", &[]);
+        feed(&mut dets, &s, &p, &mut out);
+        suspend(&mut dets, &s.id, T0 + H, &mut out);
+    }
+    // A benign channel that many unflagged accounts link.
+    for k in 10..16 {
+        let s = account(Platform::Twitter, &format!("{k}"), "fan", "Fan", "", "b");
+        let p = post(&s, 0, T0 + k as i64, "https://t.me/weather_chan", &[]);
+        feed(&mut dets, &s, &p, &mut out);
+    }
+    let rec = account(Platform::Twitter, "20", "rec_acct", "Rec", "", "x");
+    let fan = account(Platform::Twitter, "21", "fan_acct", "Fan2", "", "y");
+    for i in 0..3 {
+        let p = post(
+            &rec,
+            i,
+            T0 + 2 * H + i as i64,
+            "https://t.me/unseen_chan",
+            &[],
+        );
+        feed(&mut dets, &rec, &p, &mut out);
+        let p = post(
+            &fan,
+            i,
+            T0 + 2 * H + i as i64,
+            "https://t.me/weather_chan",
+            &[],
+        );
+        feed(&mut dets, &fan, &p, &mut out);
+    }
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let action = |id: &str| f.risks.iter().find(|r| r.account == id).map(|r| r.action);
+    assert_eq!(action(&rec.id), Some(Action::Review));
+    assert_ne!(action(&fan.id), Some(Action::Review));
+}
