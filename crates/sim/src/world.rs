@@ -885,7 +885,7 @@ fn link_twins(world: &mut World) {
                 continue;
             };
             let ta = &world.platforms[tw].accounts[t as usize];
-            if ta.lang == a.lang && mix64(world.seed ^ 0x7717 ^ a.actor as u64) % 2 == 0 {
+            if ta.lang == a.lang && mix64(world.seed ^ 0x7717 ^ a.actor as u64) & 1 == 0 {
                 by_actor.remove(&a.actor);
                 pairs.push((t, i as u32));
             }
