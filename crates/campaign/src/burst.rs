@@ -904,10 +904,17 @@ impl BurstState {
     /// Sorted. Anyone else only used a key the campaign also used.
     pub fn evidenced_participants(&self, c: u32) -> Vec<String> {
         let camp = &self.campaigns[c as usize];
+        // The core is what [`Self::coordinated_cores`] reports: one windowed near-duplicate
+        // (two fans' short posts alike by chance) is no place in it.
+        let core = camp
+            .coordinated
+            .iter()
+            .filter(|(_, &n)| n >= CORE_MIN_LINKS)
+            .map(|(j, _)| j);
         let mut m: Vec<String> = camp
             .evidenced
             .iter()
-            .chain(camp.coordinated.keys())
+            .chain(core)
             .filter_map(|&j| camp.participants.get(j as usize).cloned())
             .collect();
         m.sort();
@@ -1040,5 +1047,18 @@ mod tests {
         let f = post(999, "twitter:late", t0 + 90_000, sig, 0.0);
         let of = st.extremist_campaigns_of(&f);
         assert_eq!(of, vec![(st.campaigns[c as usize].id.clone(), true)]);
+    }
+
+    #[test]
+    fn one_chance_near_duplicate_is_no_place_in_a_hashtag_campaigns_core() {
+        let mut st = BurstState::new(BurstConfig::default());
+        let mut c = Campaign::new("c".into(), KeyKind::Hashtag, "#trend".into(), 0, 0);
+        c.participants = vec!["bystander".into(), "bot".into(), "poster".into()];
+        // The bystander's post matched another's once; the bot's did again and again.
+        c.coordinated.insert(0, 1);
+        c.coordinated.insert(1, CORE_MIN_LINKS);
+        c.evidenced.insert(2);
+        st.campaigns.push(c);
+        assert_eq!(st.evidenced_participants(0), vec!["bot", "poster"]);
     }
 }

@@ -4,7 +4,7 @@
 //! A metric whose detector does not exist yet is `None` (printed as `null`), never 0 or 1.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use vigil_model::EntityKind;
 use vigil_sim::truth::Truth;
 use vigil_store::cases::{CaseQuery, CaseStore};
@@ -65,6 +65,19 @@ pub struct ReturningMetrics {
     pub median_posts_to_link: Option<f64>,
 }
 
+/// Cross-platform identity: links of kind `cross_platform` the store holds, against the truth's
+/// declared identities (recall) and its actors (precision: two accounts of one actor are one
+/// identity whether or not the truth declares the pair).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossPlatformMetrics {
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    /// Distinct account pairs linked.
+    pub links: u64,
+    /// Declared identities whose accounts the store holds.
+    pub identities: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MediaMetrics {
     pub precision: Option<f64>,
@@ -78,6 +91,7 @@ pub struct Report {
     pub campaigns: Option<CampaignMetrics>,
     pub coordination: Option<Prf>,
     pub returning: Option<ReturningMetrics>,
+    pub cross_platform: Option<CrossPlatformMetrics>,
     pub media: Option<MediaMetrics>,
     pub news_auto_actions: Option<u64>,
     pub false_positive_rate_by_language: Option<BTreeMap<String, f64>>,
@@ -93,6 +107,7 @@ pub struct TruthSummary {
     pub campaigns: usize,
     pub clusters: usize,
     pub returning: usize,
+    pub identities: usize,
     pub media_posts: usize,
 }
 
@@ -217,11 +232,17 @@ pub fn evaluate<S: Store + CaseStore>(
     } else {
         None
     };
+    let cross_platform = if built("returning") {
+        Some(cross_platform_metrics(store, truth)?)
+    } else {
+        None
+    };
     Ok(Report {
         accounts: any.then_some(accounts),
         campaigns: None,
         coordination: None,
         returning,
+        cross_platform,
         media,
         news_auto_actions: any.then_some(news_auto),
         false_positive_rate_by_language: any.then_some(fpr),
@@ -232,6 +253,7 @@ pub fn evaluate<S: Store + CaseStore>(
             campaigns: truth.campaigns.len(),
             clusters: truth.clusters.len(),
             returning: truth.returning.len(),
+            identities: truth.identities.len(),
             media_posts: truth.media_posts.len(),
         },
     })
@@ -350,6 +372,61 @@ pub fn returning_metrics<S: Store>(
     })
 }
 
+/// Cross-platform identity links against the truth ([`CrossPlatformMetrics`]).
+pub fn cross_platform_metrics<S: Store>(
+    store: &S,
+    truth: &Truth,
+) -> Result<CrossPlatformMetrics, StoreError> {
+    fn pair(a: &str, b: &str) -> (String, String) {
+        if a <= b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        }
+    }
+    let actor: HashMap<&str, u32> = truth
+        .accounts
+        .iter()
+        .filter_map(|a| a.actor.map(|x| (a.id.as_str(), x)))
+        .collect();
+    let declared: HashSet<(String, String)> = truth
+        .identities
+        .iter()
+        .filter(|i| i.accounts.len() == 2)
+        .map(|i| pair(&i.accounts[0], &i.accounts[1]))
+        .collect();
+    let mut present: HashSet<&str> = HashSet::new();
+    let mut found: HashSet<(String, String)> = HashSet::new();
+    for a in &truth.accounts {
+        if store.account(&a.id)?.is_none() {
+            continue;
+        }
+        present.insert(a.id.as_str());
+        for l in store.identity_links(&a.id)? {
+            if l.kind == "cross_platform" {
+                found.insert(pair(&l.account_id, &l.other_id));
+            }
+        }
+    }
+    let same_actor =
+        |a: &str, b: &str| matches!((actor.get(a), actor.get(b)), (Some(x), Some(y)) if x == y);
+    let correct = found
+        .iter()
+        .filter(|p| declared.contains(*p) || same_actor(&p.0, &p.1))
+        .count();
+    let positives: Vec<&(String, String)> = declared
+        .iter()
+        .filter(|(a, b)| present.contains(a.as_str()) && present.contains(b.as_str()))
+        .collect();
+    let tp = positives.iter().filter(|p| found.contains(**p)).count();
+    Ok(CrossPlatformMetrics {
+        precision: (!found.is_empty()).then(|| correct as f64 / found.len() as f64),
+        recall: (!positives.is_empty()).then(|| tp as f64 / positives.len() as f64),
+        links: found.len() as u64,
+        identities: positives.len() as u64,
+    })
+}
+
 /// The median of some values, `None` when there are none.
 pub fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
@@ -373,8 +450,8 @@ pub fn table(r: &Report) -> String {
     let mut s = String::new();
     let t = &r.truth;
     s.push_str(&format!(
-        "truth: {} accounts ({} extremist, {} news/research/counter-speech), {} campaigns, {} clusters, {} returning, {} media posts\n",
-        t.accounts, t.extremist_accounts, t.context_accounts, t.campaigns, t.clusters, t.returning, t.media_posts
+        "truth: {} accounts ({} extremist, {} news/research/counter-speech), {} campaigns, {} clusters, {} returning, {} cross-platform identities, {} media posts\n",
+        t.accounts, t.extremist_accounts, t.context_accounts, t.campaigns, t.clusters, t.returning, t.identities, t.media_posts
     ));
     s.push_str(&format!(
         "{:<28} {:>10} {:>10} {:>10}\n",
@@ -416,6 +493,20 @@ pub fn table(r: &Report) -> String {
         None => s.push_str(&format!(
             "{:<28} {:>10}\n",
             "returning accounts", "n/a (detector not built)"
+        )),
+    }
+    match &r.cross_platform {
+        Some(c) => s.push_str(&format!(
+            "{:<28} {:>10} {:>10}   {} links, {} declared identities\n",
+            "cross-platform identity",
+            f(c.precision),
+            f(c.recall),
+            c.links,
+            c.identities
+        )),
+        None => s.push_str(&format!(
+            "{:<28} {:>10}\n",
+            "cross-platform identity", "n/a (detector not built)"
         )),
     }
     match &r.media {

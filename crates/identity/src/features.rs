@@ -160,6 +160,101 @@ pub struct Profile {
     /// Pointers written in the bio (a claim of one's own other address, unlike a post's link),
     /// at most [`MAX_BIO_POINTERS`].
     pub bio_pointers: Vec<String>,
+    /// The whole display name, inner digits kept ([`name_keys`]); 0 when none.
+    pub name_full: u64,
+    /// The display name without a trailing enumeration token (`Cedar Stone 97 2` → `Cedar
+    /// Stone 97`); 0 when the name has none.
+    pub name_base: u64,
+    /// The whole display name carries a number of its own (`Cedar Stone 97`).
+    pub name_numbered: bool,
+    /// User, community or channel, from the account record.
+    pub kind: Option<vigil_model::AccountKind>,
+    /// Feeds the account posts into that are not its own (a Facebook group, a VK community
+    /// wall), hashed, at most [`MAX_VENUES`]: co-participation.
+    pub venues: Vec<u64>,
+}
+
+/// Venues kept per account.
+pub const MAX_VENUES: usize = 8;
+
+/// Keys of a display name for exact comparison: NFKC + case fold and confusable skeleton per
+/// whitespace-separated token, digits kept (a community's number, `Cedar Stone 97`, is part of
+/// who it is, unlike in [`stem`]). Returns (whole name, name without a trailing enumeration:
+/// a separate number from 2 to 20); either is 0 when absent. A return that appends an enumeration (`… 97 2`) has a base
+/// equal to its predecessor's whole name.
+pub fn name_keys(name: &str) -> (u64, u64) {
+    name_keys_numbered(name).0
+}
+
+/// As [`name_keys`], and whether the whole name carries a number token of its own (before any
+/// enumeration): a numbered name (`Cedar Stone 97`) is specific, two common nouns are not.
+pub fn name_keys_numbered(name: &str) -> ((u64, u64), bool) {
+    let cut: String = name.chars().take(MAX_NAME_CHARS).collect();
+    let toks: Vec<String> = cut
+        .split(|c: char| c.is_whitespace() || c == '_')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let t = vigil_text::nfkc_casefold(t);
+            if t.chars().all(|c| c.is_ascii_digit()) {
+                // A number stays a number (the skeleton reads `1` as `l`).
+                return t;
+            }
+            vigil_text::skeleton(&t)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let letters: usize = toks
+        .iter()
+        .map(|t| t.chars().filter(|c| !c.is_ascii_digit()).count())
+        .sum();
+    if letters < 3 {
+        return ((0, 0), false);
+    }
+    let full = keyed_hash(b'N', toks.join(" ").as_bytes());
+    let base = match toks.split_last() {
+        Some((last, rest))
+            if !rest.is_empty()
+                && last.len() <= 2
+                && last.chars().all(|c| c.is_ascii_digit())
+                && (2..=20).contains(&last.parse::<u32>().unwrap_or(0)) =>
+        {
+            keyed_hash(b'N', rest.join(" ").as_bytes())
+        }
+        _ => 0,
+    };
+    let body = if base != 0 {
+        toks.len() - 1
+    } else {
+        toks.len()
+    };
+    let numbered = toks[..body]
+        .iter()
+        .any(|t| t.chars().any(|c| c.is_ascii_digit()));
+    ((full, base), numbered)
+}
+
+/// The feed a post lives in when it is not the author's own: Facebook and VK write post ids as
+/// `<owner>_<n>` (a group, page or community wall, then the post), so the owner is named; `None`
+/// for the author's own feed, other platforms and ids of any other shape.
+pub fn venue_of(post_id: &str, account_id: &str) -> Option<u64> {
+    let (platform, native) = post_id.split_once(':')?;
+    if platform != "facebook" && platform != "vk" {
+        return None;
+    }
+    let (owner, n) = native.split_once('_')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 24 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(owner.strip_prefix('-').unwrap_or(owner)) || !digits(n) {
+        return None;
+    }
+    let own = account_id.split_once(':').map_or(account_id, |(_, n)| n);
+    if owner == own {
+        return None;
+    }
+    Some(keyed_hash(b'v', format!("{platform}:{owner}").as_bytes()))
 }
 
 /// Bio pointers kept per account.
@@ -173,6 +268,19 @@ impl Profile {
         if self.pointers.len() < MAX_POINTERS && !self.pointers.contains(&p) {
             self.pointers.push(p);
         }
+    }
+    pub fn add_venue(&mut self, v: u64) {
+        if self.venues.len() < MAX_VENUES && !self.venues.contains(&v) {
+            self.venues.push(v);
+        }
+    }
+    /// Jaccard of the two (exact, bounded) venue sets; 0 when either is empty.
+    pub fn venue_jaccard(&self, o: &Profile) -> f64 {
+        if self.venues.is_empty() || o.venues.is_empty() {
+            return 0.0;
+        }
+        let inter = self.venues.iter().filter(|v| o.venues.contains(v)).count();
+        inter as f64 / (self.venues.len() + o.venues.len() - inter) as f64
     }
     /// Cosine similarity of two hour-of-day profiles; 0 with too few posts on either side.
     pub fn time_similarity(&self, o: &Profile) -> f64 {
@@ -248,6 +356,42 @@ mod tests {
         assert_eq!(stem("s\u{43e}urce_acct"), stem("source_acct"));
         assert!(stem_similarity(&stem("sourceacct"), &stem("s0urceacct2")) > 0.85);
         assert_eq!(stem_similarity("ab", "ab"), 0.0);
+    }
+
+    #[test]
+    fn name_keys_keep_a_communitys_number_and_drop_an_enumeration() {
+        let (full, _) = name_keys("Cedar Stone 97");
+        let (full2, base2) = name_keys("Cedar  Stone 97 2");
+        assert_ne!(full, full2);
+        assert_eq!(base2, full, "an appended enumeration is dropped");
+        assert_ne!(
+            name_keys("Cedar Stone 98 2").1,
+            full,
+            "another number is another name"
+        );
+        assert_eq!(
+            name_keys("Cedar Stone 88").1,
+            0,
+            "a community's number is no enumeration"
+        );
+        // Cyrillic о in place of Latin o, any case
+        assert_eq!(name_keys("CEDAR St\u{43e}ne 97").0, full);
+        assert_eq!(name_keys("ab 1"), (0, 0));
+        assert_eq!(name_keys("Cedar Stone").1, 0);
+        assert!(name_keys_numbered("Cedar Stone 97").1);
+        assert!(!name_keys_numbered("Cedar Stone 2").1);
+    }
+
+    #[test]
+    fn venues_are_other_owners_feeds() {
+        let a = "facebook:100000000021014";
+        assert!(venue_of("facebook:300000000000011_42", a).is_some());
+        assert_eq!(venue_of("facebook:100000000021014_42", a), None);
+        assert_eq!(venue_of("telegram:channel1/42", "telegram:channel1"), None);
+        assert_eq!(venue_of("twitter:123", "twitter:9"), None);
+        assert_eq!(venue_of("twitter:twitter_1_0", "twitter:1"), None);
+        assert!(venue_of("vk:-30000007_12", "vk:100007").is_some());
+        assert_eq!(venue_of("vk:abc_12", "vk:100007"), None);
     }
 
     #[test]

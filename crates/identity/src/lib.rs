@@ -274,9 +274,14 @@ pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account
         p.first_seen = a.created_at.unwrap_or(p.first_seen);
     }
     p.account_seen = true;
+    p.kind = Some(a.kind);
     p.handle = a.handle.as_ref().map(|h| h.chars().take(64).collect());
     p.handle_stem = a.handle.as_deref().map(stem).unwrap_or_default();
     p.name_stem = a.display_name.as_deref().map(stem).unwrap_or_default();
+    ((p.name_full, p.name_base), p.name_numbered) = a
+        .display_name
+        .as_deref()
+        .map_or(((0, 0), false), features::name_keys_numbered);
     p.bio = a.bio.as_deref().and_then(|b| bio_signature(mh, b));
     p.avatar = a.avatar_url.as_ref().map(|u| u.chars().take(512).collect());
     p.avatar_pdq = a.avatar_pdq.as_deref().and_then(features::parse_pdq);
@@ -317,6 +322,9 @@ pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
         }
     }
     p.posts = p.posts.saturating_add(1);
+    if let Some(v) = features::venue_of(&post.id, &post.account_id) {
+        p.add_venue(v);
+    }
     let hour = (post.created_at.rem_euclid(86_400_000) / 3_600_000) as usize;
     p.hours[hour.min(23)] = p.hours[hour.min(23)].saturating_add(1);
     for m in obs.text.mentions.iter().take(32) {
@@ -335,6 +343,12 @@ pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
     }
     for u in obs.text.urls.iter().take(32) {
         add_url(p, u);
+    }
+    // Expanded links (a tweet's text holds only `t.co` short links).
+    for u in post.urls.iter().take(16) {
+        if let Some(u) = vigil_text::canonicalize_url(u) {
+            add_url(p, &u);
+        }
     }
 }
 
@@ -361,9 +375,13 @@ impl Detector for ReturningDetector {
         let p = self.profiles.entry(id.clone()).or_default();
         let had_record = p.account_seen;
         let before = p.pointers.len();
+        let name_before = p.name_full;
         observe(p, &self.mh, obs);
         for k in &p.pointers[before..] {
             self.linker.note_pointer(k);
+        }
+        if p.name_full != name_before {
+            self.linker.note_name(p.name_full);
         }
         if !had_record {
             if let Some(h) = &p.handle {
@@ -418,9 +436,13 @@ impl Detector for ReturningDetector {
         }
         let p = self.profiles.entry(a.id.clone()).or_default();
         let before = p.pointers.len();
+        let name_before = p.name_full;
         observe_account(p, &self.mh, a);
         for k in &p.pointers[before..] {
             self.linker.note_pointer(k);
+        }
+        if p.name_full != name_before {
+            self.linker.note_name(p.name_full);
         }
         if let Some(h) = &p.handle {
             self.handles

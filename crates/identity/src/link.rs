@@ -73,6 +73,38 @@ pub const HANDLE_SIMILARITY: f64 = 0.85;
 /// As [`score`], counting only shared pointers for which `rare` holds: a pointer many accounts
 /// carry is their network's funnel, not an individual's trace.
 pub fn score_with(new: &Profile, seed: &Profile, rare: &dyn Fn(&str) -> bool) -> LinkScore {
+    score_in(
+        new,
+        seed,
+        &Context {
+            rare_pointer: rare,
+            name_holders: &|_| u32::MAX,
+            seed_at: None,
+        },
+    )
+}
+
+/// What a comparison knows beyond the two profiles.
+pub struct Context<'a> {
+    /// Whether a shared pointer is rare enough to be an individual's trace.
+    pub rare_pointer: &'a dyn Fn(&str) -> bool,
+    /// How many accounts seen so far carry a whole display name ([`Profile::name_full`]).
+    pub name_holders: &'a dyn Fn(u64) -> u32,
+    /// When the seed was suspended (or confirmed), if it was.
+    pub seed_at: Option<i64>,
+}
+
+/// A whole display name carried by at most this many accounts (the seed, and the new account
+/// when it took the name unchanged) is individual: no one else uses it.
+pub const UNIQUE_NAME_HOLDERS: u32 = 2;
+
+/// A return is created within this long after its predecessor's suspension (resurgent accounts
+/// come back within hours).
+pub const RETURN_WINDOW_MS: i64 = 72 * 3_600_000;
+
+/// Score `new` against `seed` with what the linker knows about the population ([`Context`]).
+pub fn score_in(new: &Profile, seed: &Profile, ctx: &Context<'_>) -> LinkScore {
+    let rare = ctx.rare_pointer;
     struct Acc {
         f: Vec<Feature>,
         keep: f64,
@@ -117,6 +149,26 @@ pub fn score_with(new: &Profile, seed: &Profile, rare: &dyn Fn(&str) -> bool) ->
         };
         add("display_name", n, w, false);
     }
+    // The whole name, its number kept, taken over with an enumeration appended (`… 2`), or
+    // a numbered name taken over unchanged and carried by no one else: as individual as a
+    // handle. A name many accounts share (two common nouns) is not, and in a stream "no one
+    // else so far" says little about a name of two common words. Same platform and kind only:
+    // a namesake elsewhere is no return, nor does a user come back as a community (whose
+    // number is no enumeration).
+    let same_platform =
+        new.platform == seed.platform && (new.kind.is_none() || new.kind == seed.kind);
+    let enumerated = same_platform && seed.name_full != 0 && new.name_base == seed.name_full;
+    let unique_name = same_platform
+        && seed.name_numbered
+        && seed.name_full != 0
+        && (enumerated || new.name_full == seed.name_full)
+        && (ctx.name_holders)(seed.name_full) <= UNIQUE_NAME_HOLDERS;
+    if enumerated {
+        add("name_enumerated", 1.0, 0.7, false);
+    }
+    if unique_name {
+        add("unique_name", 1.0, 0.7, false);
+    }
     if let (Some(a), Some(b)) = (&new.bio, &seed.bio) {
         let j = a.jaccard(b);
         if j >= BIO_JACCARD {
@@ -158,11 +210,31 @@ pub fn score_with(new: &Profile, seed: &Profile, rare: &dyn Fn(&str) -> bool) ->
     if shared > 0 {
         add("pointers", (shared as f64 / 2.0).min(1.0), 0.4, true);
     }
+    let v = new.venue_jaccard(seed);
+    if v >= 0.5 {
+        // Posting into the same groups or community walls (co-participation); groups have many
+        // members, so this weighs little.
+        add("venues", v, 0.4, true);
+    }
+    // Created within hours of the predecessor's suspension: corroborates only an individual
+    // name (timing alone says nothing about who an account is).
+    if enumerated || unique_name {
+        let born = new.created_at.unwrap_or(new.first_seen).min(new.first_seen);
+        if let Some(at) = ctx.seed_at {
+            if born >= at - 3_600_000 && born <= at + RETURN_WINDOW_MS {
+                add("return_timing", 1.0, 0.3, true);
+            }
+        }
+    }
     let t = new.time_similarity(seed);
     if t >= 0.8 && (acc.identity || acc.behaviour) {
         acc.add("posting_time", t, 0.1, true);
     }
-    let score: f64 = if acc.identity && acc.behaviour {
+    // A numbered name no one else carries, continued with an enumeration (`Cedar Stone 97` →
+    // `Cedar Stone 97 2`), is two independent specifics and an explicit claim of continuity:
+    // it needs no further corroboration.
+    let self_evident = enumerated && unique_name;
+    let score: f64 = if acc.identity && (acc.behaviour || self_evident) {
         1.0 - acc.keep
     } else {
         0.0
@@ -216,6 +288,8 @@ pub struct Linker {
     pub comparisons: u64,
     /// Accounts seen carrying each pointer (hashed), for [`score_with`]'s rarity.
     pointer_holders: HashMap<u64, u32>,
+    /// Accounts seen carrying each whole display name ([`Profile::name_full`]).
+    name_holders: HashMap<u64, u32>,
 }
 
 /// A pointer carried by at most this many accounts counts as an individual's trace.
@@ -258,6 +332,12 @@ fn keys(p: &Profile, bands: usize) -> Vec<u64> {
     }
     if p.name_stem.chars().count() >= 3 {
         k.push(keyed_hash(b'n', p.name_stem.as_bytes()));
+    }
+    if p.name_full != 0 {
+        k.push(mix(p.name_full ^ 0x6e66_0000_0000_0000));
+    }
+    if p.name_base != 0 {
+        k.push(mix(p.name_base ^ 0x6e66_0000_0000_0000));
     }
     if let Some(h) = &p.avatar_pdq {
         // Eight 32-bit bands: two avatars within a few bits share at least one.
@@ -305,6 +385,18 @@ impl Linker {
     /// Count one more account carrying `pointer` (call once per account and pointer).
     pub fn note_pointer(&mut self, pointer: &str) {
         *self.pointer_holders.entry(token_hash(pointer)).or_insert(0) += 1;
+    }
+
+    /// Count one more account carrying the whole display name `key` (once per account and name).
+    pub fn note_name(&mut self, key: u64) {
+        if key != 0 {
+            *self.name_holders.entry(key).or_insert(0) += 1;
+        }
+    }
+
+    /// Accounts seen carrying the whole display name `key`.
+    pub fn name_holders(&self, key: u64) -> u32 {
+        self.name_holders.get(&key).copied().unwrap_or(0)
     }
 
     fn rare(&self, pointer: &str) -> bool {
@@ -375,7 +467,15 @@ impl Linker {
                 continue;
             }
             self.comparisons += 1;
-            let s = score_with(new, &seed.profile, &|p| self.rare(p));
+            let s = score_in(
+                new,
+                &seed.profile,
+                &Context {
+                    rare_pointer: &|p| self.rare(p),
+                    name_holders: &|k| self.name_holders(k),
+                    seed_at: (seed.kind == SeedKind::Suspended).then_some(seed.at),
+                },
+            );
             if s.score < self.cfg.threshold {
                 continue;
             }

@@ -145,16 +145,39 @@ pub fn decide(
 
 /// The kind of evidence a component is, for corroboration: `content` (rules, banks, text),
 /// `campaign`, `coordination`, `returning`, `enforcement` (the platform's own suspension, weak
-/// but independent), or `supporting` (proximity), which adds to evidence but is none itself.
+/// but independent), `funnel` (posts that send readers to, or re-share, accounts which are
+/// themselves under review or suspended), or `supporting` (proximity), which adds to evidence but is none itself.
 pub fn kind_of(component: &str) -> &'static str {
     match component {
         "campaign" | "signal:campaign" => "campaign",
         "coordination" | "signal:coordination" => "coordination",
         "returning" | "signal:returning" => "returning",
         "platform_suspension" => "enforcement",
+        "funnel" => "funnel",
         "proximity" => "supporting",
         _ => "content",
     }
+}
+
+/// Distinct pointer targets kept per account.
+pub const MAX_POINTED: usize = 16;
+
+/// Weight of the funnel component after `n` posts pointing at or re-sharing flagged accounts:
+/// 1 − 0.7ⁿ, at most this (one link is weak; a habit of sending readers to flagged channels is
+/// not: three such posts reach review on their own).
+pub const FUNNEL_CAP: f64 = 0.8;
+
+/// An address advertised by at least this many accounts under review (and by no more than as
+/// many others) is a funnel target in its own right.
+pub const ADVERTISED_BY: u32 = 3;
+
+/// Marks a funnel target that is a re-shared author's index, not an address hash.
+const RESHARE: u64 = 1 << 63;
+
+/// The key of an account's own address, as posts point at it (`telegram:somechannel`).
+fn address(platform: &str, handle: &str) -> u64 {
+    let h: String = handle.chars().take(64).collect();
+    h64(&format!("{platform}:{h}").to_lowercase()) & !RESHARE
 }
 
 #[derive(Default)]
@@ -166,6 +189,9 @@ struct Agg {
     clusters: HashMap<String, f64>,
     returning: Option<(f64, String)>,
     suspended: bool,
+    /// Other accounts' own addresses (`telegram:handle`, hashed) this account's posts point
+    /// at, with how many posts did, at most [`MAX_POINTED`].
+    pointed: Vec<(u64, u16)>,
     ctx_keep: f64,
     has_context: bool,
     last: i64,
@@ -179,6 +205,8 @@ pub struct RiskDetector {
     names: Vec<String>,
     aggs: Vec<Agg>,
     handles: HashMap<(String, String), u32>,
+    /// Own addresses ([`address`]) of accounts seen posting, for funnel targets.
+    addresses: HashMap<u64, u32>,
     post_author: HashMap<u64, u32>,
     edges: Vec<(u32, u32)>,
     findings: Arc<Mutex<Findings>>,
@@ -197,6 +225,7 @@ impl RiskDetector {
             names: Vec::new(),
             aggs: Vec::new(),
             handles: HashMap::new(),
+            addresses: HashMap::new(),
             post_author: HashMap::new(),
             edges: Vec::new(),
             findings,
@@ -361,6 +390,61 @@ impl Detector for RiskDetector {
             if let Some(h) = &a.handle {
                 self.handles
                     .insert((post.platform.as_str().to_string(), h.to_lowercase()), me);
+                if self.addresses.len() < 20_000_000 {
+                    self.addresses
+                        .insert(address(post.platform.as_str(), h), me);
+                }
+            }
+        }
+        // Pointers to other platforms' accounts in the text or the expanded links.
+        let mut targets: Vec<u64> = Vec::new();
+        let expanded = post
+            .urls
+            .iter()
+            .take(16)
+            .filter_map(|u| vigil_text::canonicalize_url(u));
+        for u in obs.text.urls.iter().take(16).cloned().chain(expanded) {
+            if let Some(p) = &u.pointer {
+                let k = address(&format!("{:?}", p.platform), &p.handle);
+                if !targets.contains(&k) {
+                    targets.push(k);
+                }
+            }
+        }
+        // Re-shares (not replies: a reply may argue back) of other accounts' posts, keyed by
+        // the author's index with the top bit set.
+        for r in [&post.repost_of, &post.quote_of].into_iter().flatten() {
+            // A post not seen (older than the stream) still names its wall on VK and Facebook
+            // (`vk:<owner>_<n>`); when the owner is an account seen, it is the source.
+            let author = self.post_author.get(&h64(r)).copied().or_else(|| {
+                let (plat, native) = r.split_once(':')?;
+                if plat != "vk" && plat != "facebook" {
+                    return None;
+                }
+                let (owner, _) = native.split_once('_')?;
+                self.accounts.get(&format!("{plat}:{owner}")).copied()
+            });
+            if let Some(o) = author {
+                let k = RESHARE | o as u64;
+                if o != me && !targets.contains(&k) {
+                    targets.push(k);
+                }
+            }
+        }
+        if let Some(f) = &post.forwarded_from {
+            if let Some(&o) = self.accounts.get(f.as_str()) {
+                let k = RESHARE | o as u64;
+                if o != me && !targets.contains(&k) {
+                    targets.push(k);
+                }
+            }
+        }
+        let pointed = &mut self.aggs[me as usize].pointed;
+        for k in targets {
+            if let Some(e) = pointed.iter_mut().find(|(t, _)| *t == k) {
+                e.1 = e.1.saturating_add(1);
+            } else if pointed.len() < MAX_POINTED {
+                pointed.push((k, 1));
             }
         }
         // Campaign and cluster membership comes from their signals (which carry the extremist
@@ -515,7 +599,7 @@ impl RiskDetector {
                     });
                 }
             }
-            if comps.is_empty() {
+            if comps.is_empty() && a.pointed.is_empty() {
                 continue;
             }
             let (raw, risk, action) = decide(&self.cfg, &comps, a.ctx_keep, a.has_context);
@@ -531,6 +615,77 @@ impl RiskDetector {
                 at: a.last,
             });
         }
+        // Funnel: posts that send readers to accounts which are, on the evidence above, under
+        // review or suspended (a recruiter's links to the network's channels). Judged from the
+        // first pass, so a funnel never props up another funnel.
+        let mut flagged = vec![false; n];
+        for r in &risks {
+            if r.action != Action::None {
+                if let Some(&j) = self.accounts.get(&r.account) {
+                    flagged[j as usize] = true;
+                }
+            }
+        }
+        for &s in &seeds {
+            flagged[s as usize] = true;
+        }
+        // Address reputation: an address (a channel's `t.me/…`) that accounts under review
+        // advertise, at least [`ADVERTISED_BY`] of them and half of all who link it, is the
+        // network's funnel even when its own account was never seen (or has no handle).
+        let mut advertised: HashMap<u64, (u32, u32)> = HashMap::new();
+        for (i, a) in self.aggs.iter().enumerate() {
+            for (k, _) in a.pointed.iter().filter(|(k, _)| k & RESHARE == 0) {
+                let e = advertised.entry(*k).or_insert((0, 0));
+                e.0 += 1;
+                if flagged[i] {
+                    e.1 += 1;
+                }
+            }
+        }
+        advertised.retain(|_, (all, bad)| *bad >= ADVERTISED_BY && 2 * *bad >= *all);
+        for r in risks.iter_mut() {
+            let Some(&i) = self.accounts.get(&r.account) else {
+                continue;
+            };
+            let a = &self.aggs[i as usize];
+            let (mut posts, mut targets) = (0u32, 0u32);
+            for (k, c) in &a.pointed {
+                let j = if k & RESHARE != 0 {
+                    Some((k & !RESHARE) as u32)
+                } else {
+                    self.addresses.get(k).copied()
+                };
+                let reputed = k & RESHARE == 0 && advertised.contains_key(k);
+                let bad = match j {
+                    // One's own address is no funnel.
+                    Some(j) if j == i => false,
+                    Some(j) => flagged[j as usize] || reputed,
+                    None => reputed,
+                };
+                if bad {
+                    posts += *c as u32;
+                    targets += 1;
+                }
+            }
+            if posts == 0 {
+                continue;
+            }
+            let w = (1.0 - 0.7f64.powi(posts.min(64) as i32)).min(FUNNEL_CAP);
+            let w = (w * 1000.0).round() / 1000.0;
+            r.components.push(Component {
+                component: "funnel".into(),
+                weight: w,
+                detail: serde_json::json!({"targets": targets, "posts": posts}),
+            });
+            if r.category.is_none() {
+                r.category = Some(Category::TerroristPropaganda);
+            }
+            let (raw, risk, action) = decide(&self.cfg, &r.components, a.ctx_keep, a.has_context);
+            r.raw_risk = (raw * 1000.0).round() / 1000.0;
+            r.risk = (risk * 1000.0).round() / 1000.0;
+            r.action = action;
+        }
+        risks.retain(|r| !r.components.is_empty());
         for r in &risks {
             if r.action == Action::None {
                 continue;

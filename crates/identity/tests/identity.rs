@@ -499,3 +499,208 @@ fn a_re_encoded_avatar_matches_by_pdq_where_urls_differ() {
         }
     }
 }
+
+/// A page as Facebook writes it: a display name, no handle, bio or avatar.
+fn page(id: &str, name: &str) -> Account {
+    let mut a = Account::new(Platform::Facebook, id);
+    a.display_name = Some(name.into());
+    a
+}
+
+/// A post in the feed `owner` (`<owner>_<n>`, as Facebook ids are).
+fn fb_post(a: &Account, owner: &str, n: u32, at: i64) -> Post {
+    let mut p = Post::new(
+        Platform::Facebook,
+        &format!("{owner}_{n}"),
+        a.id.clone(),
+        at,
+    );
+    p.text = "placeholder text #AllEyesOnISIS".into();
+    p
+}
+
+fn links_of(out: &[Signal], id: &str) -> Vec<String> {
+    out.iter()
+        .filter(|s| s.detector == "returning" && s.entity_id == id)
+        .map(|s| {
+            s.explanation["predecessor"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_page_that_continues_a_unique_numbered_name_is_its_return() {
+    let (mut dets, _findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let old = page("1000", "Cedar Stone 97");
+    // Others share the two nouns, not the number.
+    let others = [page("1001", "Cedar Stone 12"), page("1002", "Cedar Stone")];
+    for a in std::iter::once(&old).chain(&others) {
+        announce(&mut dets, a, &mut out);
+        let p = fb_post(a, &a.id["facebook:".len()..], 1, T0);
+        feed(&mut dets, a, &p, &mut out);
+    }
+    suspend(&mut dets, "facebook:1000", T0 + H, &mut out);
+    // Nothing individual but the name: its own feed, other posts, no shared links.
+    let back = page("2000", "Cedar Stone 97 2");
+    let other_number = page("2001", "Cedar Stone 98 2");
+    for a in [&back, &other_number] {
+        announce(&mut dets, a, &mut out);
+        let p = fb_post(a, &a.id["facebook:".len()..], 1, T0 + 30 * H);
+        feed(&mut dets, a, &p, &mut out);
+    }
+    assert_eq!(links_of(&out, "facebook:2000"), vec!["facebook:1000"]);
+    assert!(links_of(&out, "facebook:2001").is_empty());
+}
+
+#[test]
+fn a_two_word_name_needs_more_than_the_name() {
+    let (mut dets, _findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let old = page("1000", "Cedar Stone");
+    announce(&mut dets, &old, &mut out);
+    for i in 0..3 {
+        let p = fb_post(&old, "300000000000011", i, T0 + i as i64);
+        feed(&mut dets, &old, &p, &mut out);
+    }
+    suspend(&mut dets, "facebook:1000", T0 + H, &mut out);
+    // The enumerated name in the same group (co-participation) is its return; the same name
+    // elsewhere days later, or the bare name with nothing behind it, is a namesake.
+    let back = page("2000", "Cedar Stone 2");
+    let elsewhere = page("2001", "Cedar Stone 2");
+    let bare = page("2002", "Cedar Stone");
+    // A user seed does not come back as a community numbered like an enumeration.
+    let mut community = page("2003", "Cedar Stone 15");
+    community.kind = vigil_model::AccountKind::Community;
+    for (a, owner, at) in [
+        (&community, "2003", T0 + 3 * H),
+        (&back, "300000000000011", T0 + 100 * H),
+        (&elsewhere, "300000000000022", T0 + 100 * H),
+        (&bare, "2002", T0 + 3 * H),
+    ] {
+        announce(&mut dets, a, &mut out);
+        for i in 0..2 {
+            let p = fb_post(a, owner, 10 + i, at + i as i64);
+            feed(&mut dets, a, &p, &mut out);
+        }
+    }
+    assert_eq!(links_of(&out, "facebook:2000"), vec!["facebook:1000"]);
+    assert!(links_of(&out, "facebook:2001").is_empty());
+    assert!(links_of(&out, "facebook:2002").is_empty());
+    assert!(links_of(&out, "facebook:2003").is_empty());
+}
+
+#[test]
+fn sending_readers_to_a_flagged_channel_again_and_again_is_reviewed() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    let chan = account(
+        Platform::Telegram,
+        "channel7",
+        "sample_chan",
+        "Sample Chan",
+        "",
+        "https://t.example/c.jpg",
+    );
+    let p = post(&chan, 0, T0, "placeholder text", &[]);
+    feed(&mut dets, &chan, &p, &mut out);
+    // The platform suspended the channel: it is flagged.
+    suspend(&mut dets, &chan.id, T0 + H, &mut out);
+    let recruiter = account(Platform::Twitter, "20", "rec_acct", "Rec", "", "x");
+    let once = account(Platform::Twitter, "21", "curious_acct", "Curious", "", "y");
+    for i in 0..3 {
+        let mut p = post(
+            &recruiter,
+            i,
+            T0 + 2 * H + i as i64,
+            "placeholder recruitment text https://t.me/sample_chan",
+            &[],
+        );
+        if i == 2 {
+            // As Twitter writes it: a short link in the text, the target among expanded URLs.
+            p.text = "placeholder recruitment text https://t.co/AbCdEf".into();
+            p.urls = vec!["https://t.me/sample_chan".into()];
+        }
+        feed(&mut dets, &recruiter, &p, &mut out);
+    }
+    let p = post(
+        &once,
+        0,
+        T0 + 2 * H,
+        "what is https://t.me/sample_chan",
+        &[],
+    );
+    feed(&mut dets, &once, &p, &mut out);
+    // An amplifier re-sharing a flagged account's posts, three times.
+    let core = account(Platform::Twitter, "30", "core_acct", "Core", "", "z");
+    let amp = account(Platform::Twitter, "31", "amp_acct", "Amp", "", "w");
+    for i in 0..3 {
+        let c = post(&core, i, T0 + 3 * H + i as i64, "placeholder release", &[]);
+        feed(&mut dets, &core, &c, &mut out);
+        let mut r = post(&amp, i, T0 + 3 * H + 10 + i as i64, "", &[]);
+        r.repost_of = Some(c.id.clone());
+        feed(&mut dets, &amp, &r, &mut out);
+    }
+    suspend(&mut dets, &core.id, T0 + 4 * H, &mut out);
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let risk = |id: &str| f.risks.iter().find(|r| r.account == id).cloned();
+    let r = risk(&recruiter.id).expect("the recruiter has a risk");
+    assert_eq!(r.action, Action::Review, "{r:?}");
+    assert!(r.components.iter().any(|c| c.component == "funnel"));
+    let o = risk(&once.id).expect("one link is still in the breakdown");
+    assert_eq!(o.action, Action::None, "{o:?}");
+    let a = risk(&amp.id).expect("the amplifier has a risk");
+    assert_eq!(a.action, Action::Review, "{a:?}");
+}
+
+#[test]
+fn an_address_flagged_accounts_advertise_is_a_funnel_even_unseen() {
+    let (mut dets, findings) = detectors_with_findings(Config::default());
+    let mut out = Vec::new();
+    // Three suspended supporters advertised a channel never seen in the stream.
+    for k in 0..3 {
+        let s = account(Platform::Twitter, &format!("{k}"), "sup", "Sup", "", "a");
+        let p = post(&s, 0, T0 + k as i64, "join https://t.me/unseen_chan", &[]);
+        feed(&mut dets, &s, &p, &mut out);
+        suspend(&mut dets, &s.id, T0 + H, &mut out);
+    }
+    // A benign channel that many unflagged accounts link.
+    for k in 10..16 {
+        let s = account(Platform::Twitter, &format!("{k}"), "fan", "Fan", "", "b");
+        let p = post(&s, 0, T0 + k as i64, "https://t.me/weather_chan", &[]);
+        feed(&mut dets, &s, &p, &mut out);
+    }
+    let rec = account(Platform::Twitter, "20", "rec_acct", "Rec", "", "x");
+    let fan = account(Platform::Twitter, "21", "fan_acct", "Fan2", "", "y");
+    for i in 0..3 {
+        let p = post(
+            &rec,
+            i,
+            T0 + 2 * H + i as i64,
+            "https://t.me/unseen_chan",
+            &[],
+        );
+        feed(&mut dets, &rec, &p, &mut out);
+        let p = post(
+            &fan,
+            i,
+            T0 + 2 * H + i as i64,
+            "https://t.me/weather_chan",
+            &[],
+        );
+        feed(&mut dets, &fan, &p, &mut out);
+    }
+    for d in dets.iter_mut() {
+        d.finish(&mut out);
+    }
+    let f = findings.lock().unwrap();
+    let action = |id: &str| f.risks.iter().find(|r| r.account == id).map(|r| r.action);
+    assert_eq!(action(&rec.id), Some(Action::Review));
+    assert_ne!(action(&fan.id), Some(Action::Review));
+}

@@ -117,8 +117,31 @@ pub fn display_name(w: &World, a: &Account) -> String {
     s
 }
 
-/// Bio: role-shaped, in the account's language. Supporters list their channels elsewhere (cross-platform funnel).
+/// Bio: role-shaped, in the account's language. Supporters list their channels elsewhere
+/// (cross-platform funnel); an account with a twin ([`Account::twin`]) also names its own
+/// account on the other platform.
 pub fn bio(w: &World, pw: &PlatformWorld, a: &Account) -> String {
+    let mut s = role_bio(w, pw, a);
+    if let Some((tp, ta)) = twin(w, a) {
+        let h = handle(w, ta);
+        match tp {
+            Platform::Vk => s.push_str(&format!(" vk.com/{h}")),
+            Platform::Twitter => s.push_str(&format!(" twitter.com/{h}")),
+            Platform::Telegram => s.push_str(&format!(" t.me/{h}")),
+            Platform::Facebook => {}
+        }
+    }
+    s
+}
+
+/// The same identity's own account on another platform, if it has one.
+pub fn twin<'w>(w: &'w World, a: &Account) -> Option<(Platform, &'w Account)> {
+    let (p, i) = a.twin;
+    let pw = w.platforms.get(p as usize)?;
+    Some((pw.platform, pw.accounts.get(i as usize)?))
+}
+
+fn role_bio(w: &World, pw: &PlatformWorld, a: &Account) -> String {
     let lang = w.langs[a.lang as usize].vocab;
     let h = mix64(a.name_seed ^ 0xB10);
     let word = |k: u64| lang.words[(mix64(h ^ k) % lang.words.len() as u64) as usize];

@@ -678,5 +678,29 @@ fn write_truth(
         })?;
     }
     t.end_array()?;
+
+    t.begin_array("identities")?;
+    for pw in &w.platforms {
+        // Written once, from the Twitter side (whose bio points first).
+        if pw.platform != crate::config::Platform::Twitter {
+            continue;
+        }
+        for (i, a) in pw.accounts.iter().enumerate() {
+            let Some((tp, _)) = identity::twin(w, a) else {
+                continue;
+            };
+            let (twp, twi) = a.twin;
+            let other = &w.platforms[twp as usize].accounts[twi as usize];
+            t.item(&truth::TruthIdentity {
+                accounts: vec![
+                    identity::stable_id(pw.platform, a, i as u32),
+                    identity::stable_id(tp, other, twi),
+                ],
+                role: a.role.as_str().to_string(),
+                extremist: a.role.is_extremist(),
+            })?;
+        }
+    }
+    t.end_array()?;
     t.finish()
 }

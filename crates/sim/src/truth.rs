@@ -32,6 +32,20 @@ pub struct Truth {
     pub known_at_start: KnownAtStart,
     /// Every post that carries a propaganda image (original or variant).
     pub media_posts: Vec<TruthMediaPost>,
+    /// Accounts on two platforms that are one identity and say so: the first account's bio
+    /// names the second's own address. (Absent in files written before it existed.)
+    #[serde(default)]
+    pub identities: Vec<TruthIdentity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TruthIdentity {
+    /// Stable ids, the account whose bio points first.
+    pub accounts: Vec<String>,
+    /// The role both accounts play (`news`, `fanboy`, …).
+    pub role: String,
+    pub extremist: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ use crate::config::{Platform, SimConfig};
 use crate::rng::{mix64, Alias, Rng};
 use crate::vocab::{self, Lang};
 use crate::SimError;
+use std::collections::{HashMap, HashSet};
 
 pub const NONE: u32 = u32::MAX;
 pub const NEVER: i64 = i64::MAX;
@@ -86,6 +87,9 @@ pub struct Account {
     /// Facebook group a user posts into.
     pub home: u32,
     pub tz: i8,
+    /// The same actor's own account on another platform (index into `World::platforms`, then
+    /// into its accounts) that this account's bio points at; `NONE` when there is none.
+    pub twin: (u32, u32),
 }
 
 impl Account {
@@ -308,6 +312,7 @@ impl World {
             world.platforms.push(pw);
         }
         world.actors = actor_next;
+        link_twins(&mut world);
         plan_events(cfg, &mut world);
         for pw in &mut world.platforms {
             pw.planned.sort_unstable();
@@ -524,6 +529,7 @@ fn build_platform(
             handle_salt: 0,
             home: NONE,
             tz,
+            twin: (NONE, NONE),
         });
     }
 
@@ -663,6 +669,7 @@ fn build_platform(
                 handle_salt: 0,
                 home: NONE,
                 tz: world.langs[lang as usize].vocab.tz,
+                twin: (NONE, NONE),
             },
             pred: NewRef::Init(NONE),
         });
@@ -839,6 +846,96 @@ fn build_platform(
         extremist,
         context,
         benign_suspensions,
+    }
+}
+
+/// Accounts on Twitter whose bio names the same identity's own VK account (`vk.com/<handle>`):
+/// about half of the extremist actors that have both, in the same language, and a few news
+/// outlets, which get a VK community under the Twitter account's name. A VK funnel target (a
+/// network's community that many bios advertise) is nobody's own account and never a twin.
+fn link_twins(world: &mut World) {
+    let (Some(tw), Some(vk)) = (
+        world
+            .platforms
+            .iter()
+            .position(|p| p.platform == Platform::Twitter),
+        world
+            .platforms
+            .iter()
+            .position(|p| p.platform == Platform::Vk),
+    ) else {
+        return;
+    };
+    let original = |a: &Account| a.generation == 0 && !a.known && a.predecessor == NONE;
+    // Extremist actors on both platforms.
+    let mut by_actor: HashMap<u32, u32> = HashMap::new();
+    for (i, a) in world.platforms[tw].accounts.iter().enumerate() {
+        if a.role.is_extremist() && original(a) && a.actor != NONE {
+            by_actor.entry(a.actor).or_insert(i as u32);
+        }
+    }
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    {
+        let vkw = &world.platforms[vk];
+        for (i, a) in vkw.accounts.iter().enumerate() {
+            if !a.role.is_extremist() || !original(a) || vkw.funnel.contains(&(i as u32)) {
+                continue;
+            }
+            let Some(&t) = by_actor.get(&a.actor) else {
+                continue;
+            };
+            let ta = &world.platforms[tw].accounts[t as usize];
+            if ta.lang == a.lang && mix64(world.seed ^ 0x7717 ^ a.actor as u64) & 1 == 0 {
+                by_actor.remove(&a.actor);
+                pairs.push((t, i as u32));
+            }
+        }
+    }
+    // News outlets: a few VK news communities take over a Twitter news account's name.
+    let mut tw_news: Vec<u32> = (0..world.platforms[tw].accounts.len() as u32)
+        .filter(|&i| {
+            let a = &world.platforms[tw].accounts[i as usize];
+            a.role == Role::News && a.suspended == NEVER
+        })
+        .collect();
+    let vk_news: Vec<u32> = (0..world.platforms[vk].accounts.len() as u32)
+        .filter(|&i| {
+            let a = &world.platforms[vk].accounts[i as usize];
+            a.role == Role::News && a.suspended == NEVER
+        })
+        .collect();
+    let want = (vk_news.len() / 8).clamp(1, 8);
+    let mut taken: HashSet<String> = world.platforms[vk]
+        .accounts
+        .iter()
+        .map(|a| crate::identity::handle_in(&world.langs, a))
+        .collect();
+    for &v in vk_news.iter().take(want) {
+        let lang = world.platforms[vk].accounts[v as usize].lang;
+        let Some(pos) = tw_news
+            .iter()
+            .position(|&t| world.platforms[tw].accounts[t as usize].lang == lang)
+        else {
+            continue;
+        };
+        let t = tw_news.remove(pos);
+        let seed = world.platforms[tw].accounts[t as usize].name_seed;
+        let a = &mut world.platforms[vk].accounts[v as usize];
+        taken.remove(&crate::identity::handle_in(&world.langs, a));
+        a.name_seed = seed;
+        a.handle_salt = 0;
+        loop {
+            let h = crate::identity::handle_in(&world.langs, a);
+            if taken.insert(h) {
+                break;
+            }
+            a.handle_salt = a.handle_salt.wrapping_add(1);
+        }
+        pairs.push((t, v));
+    }
+    for (t, v) in pairs {
+        world.platforms[tw].accounts[t as usize].twin = (vk as u32, v);
+        world.platforms[vk].accounts[v as usize].twin = (tw as u32, t);
     }
 }
 

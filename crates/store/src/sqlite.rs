@@ -29,6 +29,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0010_console.sql"),
     ),
     ("0011_engine", include_str!("../migrations/0011_engine.sql")),
+    (
+        "0013_avatar_pdq",
+        include_str!("../migrations/0013_avatar_pdq.sql"),
+    ),
 ];
 
 mod campaigns;
@@ -557,8 +561,7 @@ impl SqliteStore {
             followers: r.get::<_, Option<i64>>(7)?.map(|v| v.max(0) as u64),
             following: r.get::<_, Option<i64>>(8)?.map(|v| v.max(0) as u64),
             avatar_url: r.get(9)?,
-            // Not stored: derived at ingest from the avatar file, for the detectors of that run.
-            avatar_pdq: None,
+            avatar_pdq: r.get(11)?,
             status: serde_json::from_value(serde_json::Value::String(status)).unwrap_or_default(),
         })
     }
@@ -572,7 +575,7 @@ const POST_COLUMNS: &str = "p.id, p.platform, p.account_id, p.created_at, p.text
        FROM media m WHERE m.post_id = p.id)";
 
 const ACCOUNT_COLUMNS: &str =
-    "id, platform, kind, handle, display_name, bio, created_at, followers, following, avatar_url, status";
+    "id, platform, kind, handle, display_name, bio, created_at, followers, following, avatar_url, status, avatar_pdq";
 
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -707,7 +710,7 @@ fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, 
     let h = content_hash(a);
     let mut ins = tx.prepare_cached(
         "INSERT INTO accounts (id, platform, kind, handle, display_name, bio, created_at, followers, following, \
-         avatar_url, status, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         avatar_url, status, content_hash, avatar_pdq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
          ON CONFLICT (id) DO NOTHING",
     )?;
     let followers = a.followers.map(|v| v.min(i64::MAX as u64) as i64);
@@ -724,7 +727,8 @@ fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, 
         following,
         a.avatar_url,
         a.status.as_str(),
-        h
+        h,
+        a.avatar_pdq
     ])?;
     if n == 1 {
         return Ok(Change::Inserted);
@@ -734,7 +738,8 @@ fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, 
         "UPDATE accounts SET handle = coalesce(?2, handle), display_name = coalesce(?3, display_name), \
          bio = coalesce(?4, bio), created_at = coalesce(?5, created_at), followers = coalesce(?6, followers), \
          following = coalesce(?7, following), avatar_url = coalesce(?8, avatar_url), \
-         status = CASE WHEN ?9 = 'active' THEN status ELSE ?9 END, content_hash = ?10 \
+         status = CASE WHEN ?9 = 'active' THEN status ELSE ?9 END, content_hash = ?10, \
+         avatar_pdq = CASE WHEN ?8 IS NULL OR ?8 IS avatar_url THEN coalesce(?11, avatar_pdq) ELSE ?11 END \
          WHERE id = ?1 AND content_hash != ?10",
     )?;
     let n = up.execute(params![
@@ -747,7 +752,8 @@ fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, 
         following,
         a.avatar_url,
         a.status.as_str(),
-        h
+        h,
+        a.avatar_pdq
     ])?;
     Ok(if n == 0 {
         Change::Unchanged
