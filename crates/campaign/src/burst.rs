@@ -478,7 +478,9 @@ impl BurstState {
                     }
                     let camp_recent = self.campaigns[c as usize].recent_times.len().max(1) as f32;
                     let mutual = n as f32 / camp_recent;
-                    if ks.kind == KeyKind::Hashtag && mutual < self.cfg.join_share {
+                    // A link or domain is a trend too when everyone shares it (a popular
+                    // page): it joins only when the campaign's posts mostly carry it.
+                    if ks.kind != KeyKind::Phrase && mutual < self.cfg.join_share {
                         continue;
                     }
                     if best.is_none_or(|b| mutual > b.1) {
