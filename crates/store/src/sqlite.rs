@@ -43,9 +43,10 @@ mod identity;
 /// written whole to the WAL at each commit and again at each checkpoint: a smaller page is
 /// that much less to write for the same ~50-byte entry.
 const PAGE_SIZE: i64 = 4096;
-/// WAL frames before SQLite checkpoints at a commit. The default (1,000 pages) made nearly every
-/// stream commit checkpoint, writing each hot page back into the database once per commit.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+/// WAL size at which SQLite checkpoints at a commit (as frames of the database's page size).
+/// The default (1,000 pages) made nearly every stream commit checkpoint, writing each hot page
+/// back into the database once per commit.
+const WAL_AUTOCHECKPOINT_BYTES: i64 = 64 << 20;
 /// The WAL file is truncated back to this after a checkpoint, so its size stays bounded.
 const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
 /// Page cache per connection, KiB.
@@ -81,10 +82,15 @@ impl SqliteStore {
         conn.pragma_update(None, "page_size", tune("VIGIL_SQLITE_PAGE_SIZE", PAGE_SIZE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The same WAL size in bytes whatever the page size (an older database keeps 16 KiB).
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         conn.pragma_update(
             None,
             "wal_autocheckpoint",
-            tune("VIGIL_SQLITE_WAL_PAGES", WAL_AUTOCHECKPOINT_PAGES),
+            tune(
+                "VIGIL_SQLITE_WAL_PAGES",
+                WAL_AUTOCHECKPOINT_BYTES / page.max(512),
+            ),
         )?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         // Temporary tables and sorts spill to files past the cache: an ORDER BY over millions
@@ -1158,7 +1164,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let new = SqliteStore::open(&dir.path().join("new.db")).unwrap();
         assert_eq!(pragma(&new, "page_size"), PAGE_SIZE);
-        assert_eq!(pragma(&new, "wal_autocheckpoint"), WAL_AUTOCHECKPOINT_PAGES);
+        assert_eq!(
+            pragma(&new, "wal_autocheckpoint"),
+            WAL_AUTOCHECKPOINT_BYTES / PAGE_SIZE
+        );
         // A database made by an earlier vigil (16 KiB pages, created before this one's
         // pragmas) still opens, keeps its page size and its data, and takes new writes.
         let old = dir.path().join("old.db");
