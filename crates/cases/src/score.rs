@@ -175,8 +175,40 @@ pub fn sync_cases<S: Store + CaseStore>(
         .filter(|(k, _, a)| *k == EntityKind::Account && a.ctx > 0)
         .map(|(_, id, a)| (&**id, a.ctx_keep))
         .collect();
-    let mut scores = Vec::new();
+    // Reach inputs, read once per account: the account of every entity that may get a case
+    // (a post's author, an account itself), then each account's follower count and newest
+    // post times for all of its entities together. A prolific account with hundreds of
+    // flagged posts costs one read of its posts, not one per post.
+    let mut account: Vec<Option<Box<str>>> = Vec::with_capacity(aggs.len());
     for (kind, id, a) in &aggs {
+        account.push(match kind {
+            _ if a.harm == 0 => None,
+            EntityKind::Post => store.post_author(id)?.map(String::into_boxed_str),
+            EntityKind::Account => Some(id.clone()),
+            _ => None,
+        });
+    }
+    let mut by_account: Vec<u32> = (0..aggs.len() as u32)
+        .filter(|&i| account[i as usize].is_some())
+        .collect();
+    by_account.sort_unstable_by(|&x, &y| account[x as usize].cmp(&account[y as usize]));
+    // (followers, velocity) per entity.
+    let mut reach_in: Vec<(u64, usize)> = vec![(0, 0); aggs.len()];
+    for group in by_account.chunk_by(|&x, &y| account[x as usize] == account[y as usize]) {
+        let Some(acct) = &account[group[0] as usize] else {
+            continue;
+        };
+        let followers = store.account_followers(acct)?.unwrap_or(0);
+        let times = store.account_post_times(acct, VELOCITY_NEWEST)?;
+        for &i in group {
+            let last = aggs[i as usize].2.last;
+            let since = last.saturating_sub(cfg.velocity_window_ms);
+            let v = times.iter().filter(|&&t| t >= since && t <= last).count();
+            reach_in[i as usize] = (followers, v);
+        }
+    }
+    let mut scores = Vec::new();
+    for (i, (kind, id, a)) in aggs.iter().enumerate() {
         st.entities += 1;
         if a.harm == 0 {
             st.not_opened += 1;
@@ -185,28 +217,16 @@ pub fn sync_cases<S: Store + CaseStore>(
         let id: &str = id;
         let mut ctx_keep = a.ctx_keep;
         let mut has_context = a.ctx > 0;
-        let mut account = None;
-        match kind {
-            EntityKind::Post => {
-                if let Some(author) = store.post_author(id)? {
-                    if let Some(k) = account_ctx.get(author.as_str()) {
-                        ctx_keep *= k;
-                        has_context = true;
-                    }
-                    account = Some(author);
-                }
+        if *kind == EntityKind::Post {
+            // Account-level context (a news outlet, a research account) also covers its posts.
+            if let Some(k) = account[i].as_deref().and_then(|au| account_ctx.get(au)) {
+                ctx_keep *= k;
+                has_context = true;
             }
-            EntityKind::Account => account = Some(id.to_string()),
-            _ => {}
         }
         let risk = (1.0 - a.keep) * ctx_keep;
-        let (followers, velocity) = match &account {
-            Some(acct) => {
-                let f = store.account_followers(acct)?.unwrap_or(0);
-                let since = a.last - cfg.velocity_window_ms;
-                let v = store.account_velocity(acct, since, a.last, 500)?;
-                (f, v as usize)
-            }
+        let (followers, velocity) = match &account[i] {
+            Some(_) => reach_in[i],
             None => (0, a.members),
         };
         let reach =
@@ -239,6 +259,9 @@ pub fn sync_cases<S: Store + CaseStore>(
     upsert(store, &mut scores, now, &mut st)?;
     Ok(st)
 }
+
+/// Velocity counts among an account's this many newest posts.
+const VELOCITY_NEWEST: usize = 500;
 
 /// Cases upserted per store transaction: few enough that a live stream's writer is not held
 /// up for long, many enough that the commit costs nothing per case.

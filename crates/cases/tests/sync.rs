@@ -143,3 +143,72 @@ fn shadow_signals_and_group_explanations_score_as_the_full_signals_say() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn reach_read_once_per_author_equals_the_per_entity_reads() {
+    use vigil_model::{Account, Platform, Post, Record};
+    use vigil_store::Sourced;
+    let mut s = SqliteStore::open_in_memory().unwrap();
+    let mut recs = Vec::new();
+    let mut sigs = Vec::new();
+    for a in 0..4u64 {
+        let mut acct = Account::new(Platform::Twitter, &a.to_string());
+        acct.followers = Some(a * 1000);
+        recs.push(Record::Account(acct));
+        // A prolific author: many posts over two days, every third one flagged.
+        for i in 0..(60 * a + 3) {
+            let at = T0 + i as i64 * 2_400_000;
+            let p = Post::new(
+                Platform::Twitter,
+                &format!("{a}{i:04}"),
+                format!("twitter:{a}"),
+                at,
+            );
+            if i % 3 == 0 {
+                sigs.push(harm(&p.id, "rule:a", 0.6, at));
+            }
+            recs.push(Record::Post(p));
+        }
+        sigs.push({
+            let mut g = harm(&format!("twitter:{a}"), "rule:acct", 0.5, T0 + a as i64);
+            g.entity_kind = EntityKind::Account;
+            g
+        });
+    }
+    let batch: Vec<Sourced> = recs
+        .into_iter()
+        .map(|record| Sourced {
+            record,
+            source: "t".into(),
+            line: 1,
+        })
+        .collect();
+    s.write_batch(&batch).unwrap();
+    s.write_signals(&sigs).unwrap();
+    let cfg = ScoreConfig::default();
+    let st = sync_cases(&mut s, &cfg, T0).unwrap();
+    assert_eq!(st.opened as usize, sigs.len(), "{st:?}");
+    for g in &sigs {
+        let c = s.active_case(g.entity_kind, &g.entity_id).unwrap().unwrap();
+        let author = match g.entity_kind {
+            EntityKind::Post => s.post_author(&g.entity_id).unwrap().unwrap(),
+            _ => g.entity_id.clone(),
+        };
+        let f = s.account_followers(&author).unwrap().unwrap_or(0);
+        let v = s
+            .account_velocity(
+                &author,
+                c.last_signal - cfg.velocity_window_ms,
+                c.last_signal,
+                500,
+            )
+            .unwrap();
+        let want = 1.0 + (1.0 + f as f64).log10() / 2.0 + (1.0 + v as f64).log10() / 2.0;
+        assert!(
+            (c.reach - want).abs() < 1e-6,
+            "{}: {} vs {want}",
+            g.entity_id,
+            c.reach
+        );
+    }
+}

@@ -268,6 +268,16 @@ pub trait Store: Send {
             .filter(|p| p.created_at >= since && p.created_at <= until)
             .count() as u64)
     }
+    /// The creation times of an account's `newest` most recent posts, newest first: what
+    /// [`Store::account_velocity`] counts from, read once for many windows (case sync asks
+    /// once per author however many of its posts have cases).
+    fn account_post_times(&self, account_id: &str, newest: usize) -> Result<Vec<i64>, StoreError> {
+        Ok(self
+            .posts_by_account(account_id, newest)?
+            .iter()
+            .map(|p| p.created_at)
+            .collect())
+    }
     /// The author of a stored post, `None` when the post is not stored.
     fn post_author(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(self.post(id)?.map(|p| p.account_id))

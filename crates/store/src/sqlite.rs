@@ -358,6 +358,23 @@ impl Store for SqliteStore {
         Ok(n)
     }
 
+    fn account_post_times(&self, account_id: &str, newest: usize) -> Result<Vec<i64>, StoreError> {
+        // The rows `account_velocity` reads.
+        let mut q = self.conn.prepare_cached(
+            "SELECT p.created_at FROM posts p WHERE p.account_key = ?3 AND p.account_id = ?1 \
+             ORDER BY p.created_at DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(
+            params![
+                account_id,
+                newest.min(i64::MAX as usize) as i64,
+                account_key(account_id)
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn post_author(&self, id: &str) -> Result<Option<String>, StoreError> {
         let mut q = self
             .conn
