@@ -5,7 +5,7 @@ use crate::CaseError;
 use std::collections::HashMap;
 use vigil_model::{Category, EntityKind, Signal};
 use vigil_store::cases::{CaseScore, CaseStore, Upsert};
-use vigil_store::Store;
+use vigil_store::{SignalScore, Store};
 
 /// How cases are scored and when one opens.
 #[derive(Debug, Clone)]
@@ -39,7 +39,8 @@ pub struct SyncStats {
     pub not_opened: u64,
 }
 
-#[derive(Default)]
+/// One entity's signals, folded.
+#[derive(Clone, Copy)]
 struct Agg {
     /// Product of (1 - w) over harm signals.
     keep: f64,
@@ -53,6 +54,61 @@ struct Agg {
     best: Option<(f32, Category)>,
     /// Members named by a cluster or campaign signal.
     members: usize,
+}
+
+impl Agg {
+    const EMPTY: Agg = Agg {
+        keep: 1.0,
+        ctx_keep: 1.0,
+        harm: 0,
+        ctx: 0,
+        n: 0,
+        first: i64::MAX,
+        last: i64::MIN,
+        best: None,
+        members: 0,
+    };
+
+    fn add(&mut self, s: &SignalScore<'_>) {
+        self.n += 1;
+        self.first = self.first.min(s.at);
+        self.last = self.last.max(s.at);
+        if s.context.is_some() {
+            self.ctx += 1;
+            self.ctx_keep *= 1.0 - clamp01(s.weight);
+        } else if let Some(c) = s.category {
+            self.harm += 1;
+            self.keep *= 1.0 - clamp01(s.weight);
+            self.offer_best(s.weight, c);
+        }
+        self.members = self.members.max(s.members);
+    }
+
+    fn offer_best(&mut self, w: f32, c: Category) {
+        if self
+            .best
+            .is_none_or(|(bw, bc)| w > bw || (w == bw && c < bc))
+        {
+            self.best = Some((w, c));
+        }
+    }
+
+    /// Fold in another part of the same entity's signals (only when an entity's signals were
+    /// not contiguous in key order). Products are taken in a different order than a single
+    /// pass would, so the last bits of `keep` may differ; scores are rounded to 6 places.
+    fn merge(&mut self, o: &Agg) {
+        self.keep *= o.keep;
+        self.ctx_keep *= o.ctx_keep;
+        self.harm += o.harm;
+        self.ctx += o.ctx;
+        self.n += o.n;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        if let Some((w, c)) = o.best {
+            self.offer_best(w, c);
+        }
+        self.members = self.members.max(o.members);
+    }
 }
 
 fn clamp01(w: f32) -> f64 {
@@ -84,88 +140,93 @@ pub fn sync_cases<S: Store + CaseStore>(
     cfg: &ScoreConfig,
     now: i64,
 ) -> Result<SyncStats, CaseError> {
-    let mut aggs: HashMap<(EntityKind, String), Agg> = HashMap::new();
+    // One entry per entity, built from the signals in key order, where an entity's signals are
+    // contiguous (a stream, no hash map and no explanation decoded but a group's).
+    let mut aggs: Vec<(EntityKind, Box<str>, Agg)> = Vec::new();
     let mut clock = i64::MIN;
-    // Aggregates are order-free (ties broken by category below), so read in key order: a
-    // stream, where event-time order would sort every signal first.
-    store.for_each_signal_by_key(&mut |s| {
-        if s.shadow {
-            return true;
-        }
+    store.for_each_signal_score(&mut |s| {
         clock = clock.max(s.at);
-        let a = aggs
-            .entry((s.entity_kind, s.entity_id.clone()))
-            .or_insert_with(|| Agg {
-                keep: 1.0,
-                ctx_keep: 1.0,
-                first: i64::MAX,
-                last: i64::MIN,
-                ..Default::default()
-            });
-        a.n += 1;
-        a.first = a.first.min(s.at);
-        a.last = a.last.max(s.at);
-        if s.context.is_some() {
-            a.ctx += 1;
-            a.ctx_keep *= 1.0 - clamp01(s.weight);
-        } else if let Some(c) = s.category {
-            a.harm += 1;
-            a.keep *= 1.0 - clamp01(s.weight);
-            if a.best
-                .is_none_or(|(w, bc)| s.weight > w || (s.weight == w && c < bc))
-            {
-                a.best = Some((s.weight, c));
+        match aggs.last_mut() {
+            Some((k, id, a)) if *k == s.entity_kind && **id == *s.entity_id => a.add(s),
+            _ => {
+                let mut a = Agg::EMPTY;
+                a.add(s);
+                aggs.push((s.entity_kind, s.entity_id.into(), a));
             }
-        }
-        if matches!(s.entity_kind, EntityKind::Cluster | EntityKind::Campaign) {
-            a.members = a
-                .members
-                .max(members_of(&s, "accounts").len() + members_of(&s, "posts").len());
         }
         true
     })?;
+    // Scoring order: by kind, then id. An entity whose signals were split by another's whose id
+    // extends it with `|` shows up twice: merged here.
+    aggs.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    aggs.dedup_by(|later, kept| {
+        if later.0 == kept.0 && later.1 == kept.1 {
+            let l = later.2;
+            kept.2.merge(&l);
+            true
+        } else {
+            false
+        }
+    });
     let mut st = SyncStats::default();
     // Account-level context (a news outlet, a research account) also covers its posts.
-    let account_ctx: HashMap<String, f64> = aggs
+    let account_ctx: HashMap<&str, f64> = aggs
         .iter()
-        .filter(|((k, _), a)| *k == EntityKind::Account && a.ctx > 0)
-        .map(|((_, id), a)| (id.clone(), a.ctx_keep))
+        .filter(|(k, _, a)| *k == EntityKind::Account && a.ctx > 0)
+        .map(|(_, id, a)| (&**id, a.ctx_keep))
         .collect();
-    let mut keys: Vec<_> = aggs.keys().cloned().collect();
-    keys.sort();
+    // Reach inputs, read once per account: the account of every entity that may get a case
+    // (a post's author, an account itself), then each account's follower count and newest
+    // post times for all of its entities together. A prolific account with hundreds of
+    // flagged posts costs one read of its posts, not one per post.
+    let mut account: Vec<Option<Box<str>>> = Vec::with_capacity(aggs.len());
+    for (kind, id, a) in &aggs {
+        account.push(match kind {
+            _ if a.harm == 0 => None,
+            EntityKind::Post => store.post_author(id)?.map(String::into_boxed_str),
+            EntityKind::Account => Some(id.clone()),
+            _ => None,
+        });
+    }
+    let mut by_account: Vec<u32> = (0..aggs.len() as u32)
+        .filter(|&i| account[i as usize].is_some())
+        .collect();
+    by_account.sort_unstable_by(|&x, &y| account[x as usize].cmp(&account[y as usize]));
+    // (followers, velocity) per entity.
+    let mut reach_in: Vec<(u64, usize)> = vec![(0, 0); aggs.len()];
+    for group in by_account.chunk_by(|&x, &y| account[x as usize] == account[y as usize]) {
+        let Some(acct) = &account[group[0] as usize] else {
+            continue;
+        };
+        let followers = store.account_followers(acct)?.unwrap_or(0);
+        let times = store.account_post_times(acct, VELOCITY_NEWEST)?;
+        for &i in group {
+            let last = aggs[i as usize].2.last;
+            let since = last.saturating_sub(cfg.velocity_window_ms);
+            let v = times.iter().filter(|&&t| t >= since && t <= last).count();
+            reach_in[i as usize] = (followers, v);
+        }
+    }
     let mut scores = Vec::new();
-    for key in keys {
-        let a = &aggs[&key];
+    for (i, (kind, id, a)) in aggs.iter().enumerate() {
         st.entities += 1;
         if a.harm == 0 {
             st.not_opened += 1;
             continue;
         }
-        let (kind, id) = &key;
+        let id: &str = id;
         let mut ctx_keep = a.ctx_keep;
         let mut has_context = a.ctx > 0;
-        let mut account = None;
-        match kind {
-            EntityKind::Post => {
-                if let Some(author) = store.post_author(id)? {
-                    if let Some(k) = account_ctx.get(&author) {
-                        ctx_keep *= k;
-                        has_context = true;
-                    }
-                    account = Some(author);
-                }
+        if *kind == EntityKind::Post {
+            // Account-level context (a news outlet, a research account) also covers its posts.
+            if let Some(k) = account[i].as_deref().and_then(|au| account_ctx.get(au)) {
+                ctx_keep *= k;
+                has_context = true;
             }
-            EntityKind::Account => account = Some(id.clone()),
-            _ => {}
         }
         let risk = (1.0 - a.keep) * ctx_keep;
-        let (followers, velocity) = match &account {
-            Some(acct) => {
-                let f = store.account_followers(acct)?.unwrap_or(0);
-                let since = a.last - cfg.velocity_window_ms;
-                let v = store.account_velocity(acct, since, a.last, 500)?;
-                (f, v as usize)
-            }
+        let (followers, velocity) = match &account[i] {
+            Some(_) => reach_in[i],
             None => (0, a.members),
         };
         let reach =
@@ -174,7 +235,7 @@ pub fn sync_cases<S: Store + CaseStore>(
         let recency = 0.5f64.powf(age / cfg.recency_half_life_ms.max(1) as f64);
         let score = CaseScore {
             entity_kind: *kind,
-            entity_id: id.clone(),
+            entity_id: id.to_string(),
             priority: round6(risk * reach * recency),
             risk: round6(risk),
             reach: round6(reach),
@@ -198,6 +259,9 @@ pub fn sync_cases<S: Store + CaseStore>(
     upsert(store, &mut scores, now, &mut st)?;
     Ok(st)
 }
+
+/// Velocity counts among an account's this many newest posts.
+const VELOCITY_NEWEST: usize = 500;
 
 /// Cases upserted per store transaction: few enough that a live stream's writer is not held
 /// up for long, many enough that the commit costs nothing per case.

@@ -91,6 +91,11 @@ pub struct Config {
     pub commit_records: usize,
     /// Longest wait before an open batch is committed (latency bound on a slow stream).
     pub commit_interval: Duration,
+    /// The writer joins consecutive batches smaller than `commit_records` into one transaction
+    /// for up to this long after the first of them arrived: a slow stream then commits every
+    /// `commit_group` rather than every `commit_interval`, rewriting the pages it touched (its
+    /// random index leaves) that much less often. Zero commits every batch on its own.
+    pub commit_group: Duration,
     /// Bounds on what any input may cost (docs/FORMAT.md).
     pub limits: Limits,
     /// A fixed input format; `None` detects it per input.
@@ -143,6 +148,7 @@ impl Default for Config {
             queue: 4,
             commit_records: 16_384,
             commit_interval: Duration::from_millis(250),
+            commit_group: Duration::from_secs(1),
             limits: Limits::default(),
             format: None,
             checkpoints: true,
@@ -171,6 +177,7 @@ impl std::fmt::Debug for Config {
             .field("queue", &self.queue)
             .field("commit_records", &self.commit_records)
             .field("commit_interval", &self.commit_interval)
+            .field("commit_group", &self.commit_group)
             .field("format", &self.format)
             .field("checkpoints", &self.checkpoints)
             .field("sync_cases", &self.sync_cases)

@@ -611,8 +611,9 @@ struct Written {
 }
 
 /// The writer thread: owns the store for the length of the stream, commits batches in the
-/// order the sequencer sent them (one transaction each: records, signals, checkpoint) and syncs
-/// cases every `config.sync_every` from what it has committed. A store error aborts the run.
+/// order the sequencer sent them (records, signals, checkpoint in one transaction; consecutive
+/// small batches share one, see `Config::commit_group`) and syncs cases every
+/// `config.sync_every` from what it has committed. A store error aborts the run.
 fn writer<S: Store + CaseStore>(
     config: &Config,
     store: &mut S,
@@ -626,55 +627,99 @@ fn writer<S: Store + CaseStore>(
     let mut done = Written::default();
     let mut last_sync = Instant::now();
     let state = serde_json::json!({"phase": "running", "inputs": inputs});
-    let r = (|| -> Result<(), EngineError> {
-        for b in rx {
-            m.queue_write.add(-1);
-            let (wr, sg) = if config.checkpoints {
-                let cp = Checkpoint {
-                    stream: key.to_string(),
-                    merged: b.merged,
-                    done: false,
-                    state: state.clone(),
-                };
-                store.commit_stream(&b.records, &b.signals, &cp)?
-            } else {
-                let wr = store.write_batch(&b.records)?;
-                (wr, store.write_signals(&b.signals)?)
+    // Batches waiting for their group's commit, their records, and when the first arrived.
+    let mut group: Vec<Batch> = Vec::new();
+    let mut group_records = 0usize;
+    let mut group_since = Instant::now();
+    let mut commit = |group: &mut Vec<Batch>, store: &mut S| -> Result<(), EngineError> {
+        let Some(last) = group.last() else {
+            return Ok(());
+        };
+        let (wr, sg) = if config.checkpoints {
+            let cp = Checkpoint {
+                stream: key.to_string(),
+                merged: last.merged,
+                done: false,
+                state: state.clone(),
             };
-            let now = Instant::now();
-            if let Some(oldest) = b.read_at.iter().min() {
-                m.lag_ms.set(now.duration_since(*oldest).as_millis() as i64);
+            let parts: Vec<(&[Sourced], &[Signal])> = group
+                .iter()
+                .map(|b| (&b.records[..], &b.signals[..]))
+                .collect();
+            store.commit_stream_parts(&parts, &cp)?
+        } else {
+            let (mut wr, mut sg) = (WriteStats::default(), WriteStats::default());
+            for b in group.iter() {
+                wr += store.write_batch(&b.records)?;
+                sg += store.write_signals(&b.signals)?;
             }
-            for t in b.read_at.iter() {
-                let us = now.duration_since(*t).as_micros() as u64;
-                hist.observe_us(us);
-                m.latency.observe_us(us);
-            }
-            done.records += wr;
-            done.signals += sg;
-            done.commits += 1;
-            m.commits.inc();
+            (wr, sg)
+        };
+        let now = Instant::now();
+        if let Some(oldest) = group.iter().flat_map(|b| b.read_at.iter()).min() {
+            m.lag_ms.set(now.duration_since(*oldest).as_millis() as i64);
+        }
+        for t in group.iter().flat_map(|b| b.read_at.iter()) {
+            let us = now.duration_since(*t).as_micros() as u64;
+            hist.observe_us(us);
+            m.latency.observe_us(us);
+        }
+        done.records += wr;
+        done.signals += sg;
+        done.commits += 1;
+        m.commits.inc();
+        for b in group.iter() {
             m.records_committed.add(b.records.len() as u64);
             m.signals.add(b.signals.len() as u64);
-            m.event_time_ms.set(b.last_time);
-            tracing::debug!(
-                records = b.records.len(),
-                signals = b.signals.len(),
-                merged = b.merged,
-                "commit"
-            );
-            let refreshed = b.refreshed;
-            drop(b);
-            if let (true, Some(f)) = (refreshed, &config.after_refresh) {
-                f(&mut *store).map_err(EngineError::Refresh)?;
-            }
-            if config.sync_cases && config.sync_every.is_some_and(|d| last_sync.elapsed() >= d) {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64);
-                let st = vigil_cases::sync_cases(&mut *store, &config.score, now)?;
-                tracing::debug!(opened = st.opened, updated = st.updated, "cases synced");
-                last_sync = Instant::now();
+        }
+        m.event_time_ms.set(last.last_time);
+        tracing::debug!(batches = group.len(), merged = last.merged, "commit");
+        let refreshed = group.iter().any(|b| b.refreshed);
+        group.clear();
+        if let (true, Some(f)) = (refreshed, &config.after_refresh) {
+            f(&mut *store).map_err(EngineError::Refresh)?;
+        }
+        if config.sync_cases && config.sync_every.is_some_and(|d| last_sync.elapsed() >= d) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let st = vigil_cases::sync_cases(&mut *store, &config.score, now)?;
+            tracing::debug!(opened = st.opened, updated = st.updated, "cases synced");
+            last_sync = Instant::now();
+        }
+        Ok(())
+    };
+    let r = (|| -> Result<(), EngineError> {
+        loop {
+            let next = if group.is_empty() {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                let wait = config.commit_group.saturating_sub(group_since.elapsed());
+                rx.recv_timeout(wait)
+            };
+            match next {
+                Ok(mut b) => {
+                    m.queue_write.add(-1);
+                    // Free the spent analyses now, not when the group commits.
+                    drop(std::mem::take(&mut b.spent));
+                    if group.is_empty() {
+                        group_since = Instant::now();
+                        group_records = 0;
+                    }
+                    group_records += b.records.len();
+                    let now = b.refreshed
+                        || group_records >= config.commit_records
+                        || group_since.elapsed() >= config.commit_group;
+                    group.push(b);
+                    if now {
+                        commit(&mut group, store)?;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => commit(&mut group, store)?,
+                Err(RecvTimeoutError::Disconnected) => {
+                    commit(&mut group, store)?;
+                    break;
+                }
             }
         }
         Ok(())

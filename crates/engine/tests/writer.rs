@@ -194,3 +194,38 @@ fn a_second_detector_stage_changes_nothing() {
     // A name that is not a detector: one stage.
     assert_eq!(run(Some("no such detector")).1, one.1);
 }
+
+#[test]
+fn the_writer_joins_small_batches_into_one_transaction_for_commit_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.ndjson", &flood(300));
+    let run = |group: std::time::Duration| {
+        let mut store =
+            SqliteStore::open(&dir.path().join(format!("{}.db", group.as_secs()))).unwrap();
+        // Small batches: a paced stream (~100 ms) cut every millisecond, no record bound.
+        let cfg = Config {
+            chunk: 8,
+            rate_limit: Some(3000.0),
+            commit_records: 1 << 20,
+            commit_interval: std::time::Duration::from_millis(1),
+            commit_group: group,
+            refresh_every_ms: None,
+            ..Config::default()
+        };
+        let s =
+            vigil_engine::run(&cfg, vec![Source::file(&f)], probe::probes(), &mut store).unwrap();
+        (s, post_ids(&store), checkpoint(&store))
+    };
+    let alone = run(std::time::Duration::ZERO);
+    let grouped = run(std::time::Duration::from_secs(3600));
+    assert!(alone.0.commits > 5, "{}", alone.0.commits);
+    assert_eq!(
+        grouped.0.commits, 1,
+        "every batch joins the first one's transaction"
+    );
+    assert_eq!(alone.1, grouped.1);
+    assert_eq!(alone.1.len(), 300);
+    assert_eq!(grouped.2, Some((300, true)));
+    assert_eq!(alone.0.written, grouped.0.written);
+    assert_eq!(alone.0.signals, grouped.0.signals);
+}

@@ -71,6 +71,9 @@ impl IngestWriter {
                     workers: 1,
                     queue: 1,
                     commit_interval: std::time::Duration::from_millis(100),
+                    // A live stream commits each batch as it comes (no writer groups): its
+                    // posts are visible within `commit_interval`.
+                    commit_group: std::time::Duration::ZERO,
                     sync_every: Some(std::time::Duration::from_secs(5)),
                     second_stage: options.second_stage,
                     // A live stream refreshes findings every event-time hour, however few

@@ -85,6 +85,39 @@ pub struct Checkpoint {
     pub state: serde_json::Value,
 }
 
+/// One signal as case scoring reads it ([`Store::for_each_signal_score`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalScore<'a> {
+    pub entity_kind: EntityKind,
+    pub entity_id: &'a str,
+    pub category: Option<vigil_model::Category>,
+    pub context: Option<vigil_model::Context>,
+    pub weight: f32,
+    pub at: i64,
+    /// For a cluster or campaign signal, the accounts plus the posts its explanation names
+    /// (at most 100,000 of each); 0 for other signals.
+    pub members: usize,
+}
+
+/// The members a cluster or campaign signal's explanation names: the string elements of its
+/// `accounts` and `posts` arrays, at most 100,000 of each.
+pub fn members_named(kind: EntityKind, explanation: &serde_json::Value) -> usize {
+    if !matches!(kind, EntityKind::Cluster | EntityKind::Campaign) {
+        return 0;
+    }
+    ["accounts", "posts"]
+        .iter()
+        .map(|k| {
+            explanation
+                .get(k)
+                .and_then(|v| v.as_array())
+                .map_or(0, |a| {
+                    a.iter().take(100_000).filter(|v| v.is_string()).count()
+                })
+        })
+        .sum()
+}
+
 /// The storage seam. Detectors and the CLI program against this; backends implement it.
 pub trait Store: Send {
     /// Write a batch in one transaction. Idempotent: writing the same records again changes nothing.
@@ -122,6 +155,29 @@ pub trait Store: Send {
     /// for passes whose result does not depend on time order.
     fn for_each_signal_by_key(&self, f: &mut dyn FnMut(Signal) -> bool) -> Result<(), StoreError> {
         self.for_each_signal(f)
+    }
+
+    /// What case scoring needs of every non-shadow signal, in key order (so one entity's
+    /// signals come together unless an entity id contains `|`): no explanation is decoded but
+    /// a cluster's or campaign's, and only to count the members it names.
+    fn for_each_signal_score(
+        &self,
+        f: &mut dyn FnMut(&SignalScore<'_>) -> bool,
+    ) -> Result<(), StoreError> {
+        self.for_each_signal_by_key(&mut |s| {
+            if s.shadow {
+                return true;
+            }
+            f(&SignalScore {
+                entity_kind: s.entity_kind,
+                entity_id: &s.entity_id,
+                category: s.category,
+                context: s.context,
+                weight: s.weight,
+                at: s.at,
+                members: members_named(s.entity_kind, &s.explanation),
+            })
+        })
     }
 
     /// Upsert campaigns (and replace their participant lists).
@@ -171,6 +227,30 @@ pub trait Store: Send {
         signals: &[Signal],
         checkpoint: &Checkpoint,
     ) -> Result<(WriteStats, WriteStats), StoreError>;
+    /// [`Store::commit_stream`] for consecutive batches of one stream in one transaction: every
+    /// part's records then signals, in order, then the checkpoint, which covers them all. The
+    /// engine's writer groups small batches this way, so a slow stream does not pay a commit
+    /// (and a rewrite of every page it touched) per batch. The default concatenates the parts.
+    fn commit_stream_parts(
+        &mut self,
+        parts: &[(&[Sourced], &[Signal])],
+        checkpoint: &Checkpoint,
+    ) -> Result<(WriteStats, WriteStats), StoreError> {
+        if let [(records, signals)] = parts {
+            return self.commit_stream(records, signals, checkpoint);
+        }
+        let records: Vec<Sourced> = parts
+            .iter()
+            .flat_map(|(r, _)| r.iter())
+            .map(|s| Sourced {
+                record: s.record.clone(),
+                source: s.source.clone(),
+                line: s.line,
+            })
+            .collect();
+        let signals: Vec<Signal> = parts.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
+        self.commit_stream(&records, &signals, checkpoint)
+    }
     /// The last committed checkpoint of a stream.
     fn checkpoint(&self, stream: &str) -> Result<Option<Checkpoint>, StoreError>;
 
@@ -188,6 +268,16 @@ pub trait Store: Send {
             .iter()
             .filter(|p| p.created_at >= since && p.created_at <= until)
             .count() as u64)
+    }
+    /// The creation times of an account's `newest` most recent posts, newest first: what
+    /// [`Store::account_velocity`] counts from, read once for many windows (case sync asks
+    /// once per author however many of its posts have cases).
+    fn account_post_times(&self, account_id: &str, newest: usize) -> Result<Vec<i64>, StoreError> {
+        Ok(self
+            .posts_by_account(account_id, newest)?
+            .iter()
+            .map(|p| p.created_at)
+            .collect())
     }
     /// The author of a stored post, `None` when the post is not stored.
     fn post_author(&self, id: &str) -> Result<Option<String>, StoreError> {

@@ -33,10 +33,28 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_avatar_pdq",
         include_str!("../migrations/0013_avatar_pdq.sql"),
     ),
+    (
+        "0014_writer_io",
+        include_str!("../migrations/0014_writer_io.sql"),
+    ),
 ];
 
 mod campaigns;
 mod identity;
+
+/// Page size of a new database (an existing one keeps its own). Most pages the stream dirties
+/// are index leaves hit at random (account ids, signal keys), and every dirtied page is
+/// written whole to the WAL at each commit and again at each checkpoint: a smaller page is
+/// that much less to write for the same ~50-byte entry.
+const PAGE_SIZE: i64 = 4096;
+/// WAL size at which SQLite checkpoints at a commit (as frames of the database's page size).
+/// The default (1,000 pages) made nearly every stream commit checkpoint, writing each hot page
+/// back into the database once per commit.
+const WAL_AUTOCHECKPOINT_BYTES: i64 = 64 << 20;
+/// The WAL file is truncated back to this after a checkpoint, so its size stays bounded.
+const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
+/// Page cache per connection, KiB.
+const CACHE_KIB: i64 = 65_536;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -59,14 +77,34 @@ impl SqliteStore {
 
     fn init(conn: Connection) -> Result<SqliteStore, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // Larger pages mean fewer splits for rows holding whole posts (only takes effect on a new file).
-        conn.pragma_update(None, "page_size", 16384)?;
+        let tune = |k: &str, d: i64| -> i64 {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        conn.pragma_update(None, "page_size", tune("VIGIL_SQLITE_PAGE_SIZE", PAGE_SIZE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The same WAL size in bytes whatever the page size (an older database keeps 16 KiB).
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            tune(
+                "VIGIL_SQLITE_WAL_PAGES",
+                WAL_AUTOCHECKPOINT_BYTES / page.max(512),
+            ),
+        )?;
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         // Temporary tables and sorts spill to files past the cache: an ORDER BY over millions
         // of signals must not hold them all in memory.
         conn.pragma_update(None, "temp_store", "FILE")?;
-        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(
+            None,
+            "cache_size",
+            -tune("VIGIL_SQLITE_CACHE_KIB", CACHE_KIB),
+        )?;
         let mut s = SqliteStore {
             conn,
             sources: Default::default(),
@@ -324,6 +362,23 @@ impl Store for SqliteStore {
         Ok(n)
     }
 
+    fn account_post_times(&self, account_id: &str, newest: usize) -> Result<Vec<i64>, StoreError> {
+        // The rows `account_velocity` reads.
+        let mut q = self.conn.prepare_cached(
+            "SELECT p.created_at FROM posts p WHERE p.account_key = ?3 AND p.account_id = ?1 \
+             ORDER BY p.created_at DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(
+            params![
+                account_id,
+                newest.min(i64::MAX as usize) as i64,
+                account_key(account_id)
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn post_author(&self, id: &str) -> Result<Option<String>, StoreError> {
         let mut q = self
             .conn
@@ -378,6 +433,42 @@ impl Store for SqliteStore {
         let mut rows = q.query([])?;
         while let Some(r) = rows.next()? {
             if !f(signal_from_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_signal_score(
+        &self,
+        f: &mut dyn FnMut(&crate::SignalScore<'_>) -> bool,
+    ) -> Result<(), StoreError> {
+        // The primary key's order, no sort; explanations are read for groups only.
+        let mut q = self.conn.prepare(
+            "SELECT entity_kind, entity_id, category, context, weight, at, \
+             CASE WHEN entity_kind IN ('cluster', 'campaign') THEN explanation END \
+             FROM signals WHERE shadow = 0 ORDER BY key",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            let entity_kind = entity_kind_of(text(r, 0)?.unwrap_or(""));
+            let members = match text(r, 6)? {
+                Some(e) => crate::members_named(
+                    entity_kind,
+                    &serde_json::from_str(e).unwrap_or(serde_json::Value::Null),
+                ),
+                None => 0,
+            };
+            let s = crate::SignalScore {
+                entity_kind,
+                entity_id: text(r, 1)?.unwrap_or(""),
+                category: text(r, 2)?.and_then(vigil_model::Category::parse),
+                context: text(r, 3)?.and_then(vigil_model::Context::parse),
+                weight: r.get::<_, f64>(4)? as f32,
+                at: r.get(5)?,
+                members,
+            };
+            if !f(&s) {
                 break;
             }
         }
@@ -463,9 +554,20 @@ impl Store for SqliteStore {
         signals: &[Signal],
         checkpoint: &crate::Checkpoint,
     ) -> Result<(WriteStats, WriteStats), StoreError> {
+        self.commit_stream_parts(&[(records, signals)], checkpoint)
+    }
+
+    fn commit_stream_parts(
+        &mut self,
+        parts: &[(&[Sourced], &[Signal])],
+        checkpoint: &crate::Checkpoint,
+    ) -> Result<(WriteStats, WriteStats), StoreError> {
         let tx = self.conn.transaction()?;
-        let r = write_records(&tx, &mut self.sources, records)?;
-        let s = write_signals_tx(&tx, signals)?;
+        let (mut r, mut s) = (WriteStats::default(), WriteStats::default());
+        for (records, signals) in parts {
+            r += write_records(&tx, &mut self.sources, records)?;
+            s += write_signals_tx(&tx, signals)?;
+        }
         tx.prepare_cached(
             "INSERT INTO checkpoints (stream, merged, done, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT (stream) DO UPDATE SET merged = excluded.merged, done = excluded.done, \
@@ -584,14 +686,30 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A text column borrowed from its row (NULL is `None`).
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    r.get_ref(i)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// An entity kind as stored (unknown ones read as posts, as [`signal_from_row`] does).
+fn entity_kind_of(s: &str) -> EntityKind {
+    match s {
+        "account" => EntityKind::Account,
+        "campaign" => EntityKind::Campaign,
+        "cluster" => EntityKind::Cluster,
+        _ => EntityKind::Post,
+    }
+}
+
 pub(crate) fn signal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Signal> {
     let kind: String = r.get(0)?;
     let cat: Option<String> = r.get(3)?;
     let ctx: Option<String> = r.get(4)?;
     let expl: String = r.get(8)?;
     Ok(Signal {
-        entity_kind: serde_json::from_value(serde_json::Value::String(kind))
-            .unwrap_or(EntityKind::Post),
+        entity_kind: entity_kind_of(&kind),
         entity_id: r.get(1)?,
         detector: r.get(2)?,
         category: cat.as_deref().and_then(vigil_model::Category::parse),
@@ -612,7 +730,7 @@ enum Change {
 }
 
 fn write_post(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     p: &Post,
     source_id: i64,
     line: u64,
@@ -706,7 +824,7 @@ fn write_post(
     Ok(change)
 }
 
-fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, StoreError> {
+fn write_account(tx: &rusqlite::Connection, a: &Account) -> Result<Change, StoreError> {
     let h = content_hash(a);
     let mut ins = tx.prepare_cached(
         "INSERT INTO accounts (id, platform, kind, handle, display_name, bio, created_at, followers, following, \
@@ -762,10 +880,7 @@ fn write_account(tx: &rusqlite::Transaction<'_>, a: &Account) -> Result<Change, 
     })
 }
 
-fn write_enforcement(
-    tx: &rusqlite::Transaction<'_>,
-    e: &Enforcement,
-) -> Result<Change, StoreError> {
+fn write_enforcement(tx: &rusqlite::Connection, e: &Enforcement) -> Result<Change, StoreError> {
     let mut ins = tx.prepare_cached(
         "INSERT INTO enforcement (id, platform, account_id, post_id, action, at, reason) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
@@ -793,7 +908,7 @@ fn write_enforcement(
 
 /// Write records inside an open transaction (shared by `write_batch` and the engine's commit).
 pub(crate) fn write_records(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     sources: &mut std::collections::HashMap<std::sync::Arc<str>, i64>,
     batch: &[Sourced],
 ) -> Result<WriteStats, StoreError> {
@@ -824,9 +939,9 @@ pub(crate) fn write_records(
             }
         };
         let changed = match &s.record {
-            Record::Post(p) => write_post(&tx, p, source_id, s.line)?,
-            Record::Account(a) => write_account(&tx, a)?,
-            Record::Enforcement(e) => write_enforcement(&tx, e)?,
+            Record::Post(p) => write_post(tx, p, source_id, s.line)?,
+            Record::Account(a) => write_account(tx, a)?,
+            Record::Enforcement(e) => write_enforcement(tx, e)?,
         };
         match changed {
             Change::Inserted => st.inserted += 1,
@@ -837,45 +952,61 @@ pub(crate) fn write_records(
     Ok(st)
 }
 
-/// Write signals inside an open transaction.
+/// Write signals inside an open transaction. A new key is one insert; an existing one is
+/// rewritten only when something but its key differs, so a detector re-emitting the same
+/// signal (a refresh, a replay) costs a lookup and writes no page.
 pub(crate) fn write_signals_tx(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     signals: &[Signal],
 ) -> Result<WriteStats, StoreError> {
     let mut st = WriteStats::default();
-    {
-        let mut ins = tx.prepare_cached(
-                "INSERT INTO signals (key, entity_kind, entity_id, detector, category, context, weight, source, version, \
-                 explanation, at, shadow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-                 ON CONFLICT (key) DO UPDATE SET category = excluded.category, context = excluded.context, \
-                 weight = excluded.weight, version = excluded.version, explanation = excluded.explanation, \
-                 at = excluded.at, shadow = excluded.shadow \
-                 WHERE (signals.weight, signals.version, signals.explanation, signals.shadow, signals.category, signals.context) \
-                 IS NOT (excluded.weight, excluded.version, excluded.explanation, excluded.shadow, excluded.category, excluded.context)",
-            )?;
-        let mut exists = tx.prepare_cached("SELECT 1 FROM signals WHERE key = ?1")?;
-        for s in signals {
-            let key = s.key();
-            let existed = exists.exists([&key])?;
-            let n = ins.execute(params![
-                key,
-                s.entity_kind.as_str(),
-                s.entity_id,
-                s.detector,
-                s.category.map(|c| c.as_str()),
-                s.context.map(|c| c.as_str()),
-                s.weight as f64,
-                s.source,
-                s.version,
-                s.explanation.to_string(),
-                s.at,
-                s.shadow
-            ])?;
-            match (existed, n) {
-                (false, _) => st.inserted += 1,
-                (true, 0) => st.unchanged += 1,
-                (true, _) => st.updated += 1,
-            }
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO signals (key, entity_kind, entity_id, detector, category, context, weight, source, version, \
+         explanation, at, shadow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (key) DO NOTHING",
+    )?;
+    let mut up = tx.prepare_cached(
+        "UPDATE signals SET category = ?2, context = ?3, weight = ?4, version = ?5, explanation = ?6, \
+         at = ?7, shadow = ?8 WHERE key = ?1 AND (weight, version, explanation, shadow, category, context) \
+         IS NOT (?4, ?5, ?6, ?8, ?2, ?3)",
+    )?;
+    for s in signals {
+        let key = s.key();
+        let category = s.category.map(|c| c.as_str());
+        let context = s.context.map(|c| c.as_str());
+        let explanation = s.explanation.to_string();
+        let n = ins.execute(params![
+            key,
+            s.entity_kind.as_str(),
+            s.entity_id,
+            s.detector,
+            category,
+            context,
+            s.weight as f64,
+            s.source,
+            s.version,
+            explanation,
+            s.at,
+            s.shadow
+        ])?;
+        if n == 1 {
+            st.inserted += 1;
+            continue;
+        }
+        let n = up.execute(params![
+            key,
+            category,
+            context,
+            s.weight as f64,
+            s.version,
+            explanation,
+            s.at,
+            s.shadow
+        ])?;
+        if n == 0 {
+            st.unchanged += 1;
+        } else {
+            st.updated += 1;
         }
     }
     Ok(st)
@@ -1027,5 +1158,164 @@ mod tests {
         assert_eq!(st.platforms[0].posts, 1);
         assert_eq!(st.platforms[0].media, 1);
         assert_eq!(st.platforms[0].accounts, 1);
+    }
+
+    fn signal(id: &str, source: &str) -> Signal {
+        Signal {
+            entity_kind: EntityKind::Post,
+            entity_id: id.into(),
+            detector: "rules".into(),
+            category: Some(vigil_model::Category::Recruitment),
+            context: None,
+            weight: 0.5,
+            source: source.into(),
+            version: "1".into(),
+            explanation: serde_json::json!({"matched": ["#AllEyesOnISIS"]}),
+            at: 1_402_740_000_000,
+            shadow: false,
+        }
+    }
+
+    fn pragma(s: &SqliteStore, name: &str) -> i64 {
+        s.conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_database_gets_small_pages_and_a_larger_wal_and_an_old_one_keeps_its_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = SqliteStore::open(&dir.path().join("new.db")).unwrap();
+        assert_eq!(pragma(&new, "page_size"), PAGE_SIZE);
+        assert_eq!(
+            pragma(&new, "wal_autocheckpoint"),
+            WAL_AUTOCHECKPOINT_BYTES / PAGE_SIZE
+        );
+        // A database made by an earlier vigil (16 KiB pages, created before this one's
+        // pragmas) still opens, keeps its page size and its data, and takes new writes.
+        let old = dir.path().join("old.db");
+        {
+            let c = Connection::open(&old).unwrap();
+            c.pragma_update(None, "page_size", 16384).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            let mut s = SqliteStore::init(c).unwrap();
+            s.write_batch(&sample()).unwrap();
+            // As it was before migration 0014.
+            s.conn
+                .execute_batch(
+                    "CREATE INDEX accounts_handle ON accounts (platform, handle); \
+                     DELETE FROM schema_migrations WHERE name = '0014_writer_io';",
+                )
+                .unwrap();
+        }
+        let index = |s: &SqliteStore| -> i64 {
+            s.conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE name = 'accounts_handle'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(index(&new), 0);
+        let mut s = SqliteStore::open(&old).unwrap();
+        assert_eq!(
+            index(&s),
+            0,
+            "the migration dropped the unused handle index"
+        );
+        assert_eq!(pragma(&s, "page_size"), 16384);
+        assert!(s.post("twitter:1").unwrap().is_some());
+        assert_eq!(
+            s.write_signals(&[signal("twitter:1", "a")])
+                .unwrap()
+                .inserted,
+            1
+        );
+    }
+
+    #[test]
+    fn stream_parts_commit_together_or_not_at_all() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let cp = |merged| crate::Checkpoint {
+            stream: "k".into(),
+            merged,
+            done: false,
+            state: serde_json::json!({}),
+        };
+        let b = sample();
+        let sigs = [signal("twitter:1", "a"), signal("twitter:1", "b")];
+        let (r, sg) = s
+            .commit_stream_parts(&[(&b[..1], &sigs[..1]), (&b[1..], &sigs[1..])], &cp(2))
+            .unwrap();
+        assert_eq!((r.inserted, sg.inserted), (2, 2));
+        assert_eq!(s.checkpoint("k").unwrap().map(|c| c.merged), Some(2));
+        // A failure in the second part leaves nothing of the first, and the old checkpoint.
+        s.conn
+            .execute_batch(
+                "CREATE TRIGGER fail BEFORE INSERT ON signals WHEN NEW.source = 'boom' \
+                 BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+            )
+            .unwrap();
+        let first = [signal("twitter:2", "c")];
+        let second = [signal("twitter:2", "boom")];
+        assert!(s
+            .commit_stream_parts(&[(&[], &first[..]), (&[], &second[..])], &cp(4))
+            .is_err());
+        assert!(s
+            .signals_for(EntityKind::Post, "twitter:2")
+            .unwrap()
+            .is_empty());
+        assert_eq!(s.checkpoint("k").unwrap().map(|c| c.merged), Some(2));
+    }
+
+    #[test]
+    fn the_scoring_stream_is_the_signals_minus_shadow_and_explanations() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let mut shadow = signal("twitter:3", "s");
+        shadow.shadow = true;
+        let mut ctx = signal("twitter:2", "news");
+        ctx.category = None;
+        ctx.context = Some(vigil_model::Context::NewsReporting);
+        ctx.weight = 0.25;
+        let mut group = signal("cluster:7", "coordination");
+        group.entity_kind = EntityKind::Cluster;
+        group.explanation =
+            serde_json::json!({"accounts": ["twitter:1", "twitter:2"], "posts": []});
+        let all = [signal("twitter:1", "a"), shadow, ctx, group];
+        s.write_signals(&all).unwrap();
+        let mut want = Vec::new();
+        s.for_each_signal_by_key(&mut |g| {
+            if !g.shadow {
+                want.push((
+                    g.entity_kind,
+                    g.entity_id.clone(),
+                    g.category,
+                    g.context,
+                    g.weight,
+                    g.at,
+                    crate::members_named(g.entity_kind, &g.explanation),
+                ));
+            }
+            true
+        })
+        .unwrap();
+        let mut got = Vec::new();
+        s.for_each_signal_score(&mut |g| {
+            got.push((
+                g.entity_kind,
+                g.entity_id.to_string(),
+                g.category,
+                g.context,
+                g.weight,
+                g.at,
+                g.members,
+            ));
+            true
+        })
+        .unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got, want);
+        assert_eq!(got.iter().map(|g| g.6).sum::<usize>(), 2);
     }
 }

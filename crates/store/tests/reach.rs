@@ -80,3 +80,24 @@ fn author_and_followers_match_the_full_reads() {
         );
     }
 }
+
+#[test]
+fn post_times_are_the_newest_posts_times_newest_first() {
+    let s = store();
+    for a in 0..7u64 {
+        let id = format!("twitter:{a}");
+        for newest in [0usize, 1, 5, 37, 500] {
+            let want: Vec<i64> = s
+                .posts_by_account(&id, newest)
+                .unwrap()
+                .iter()
+                .map(|p| p.created_at)
+                .collect();
+            assert_eq!(
+                s.account_post_times(&id, newest).unwrap(),
+                want,
+                "{id} {newest}"
+            );
+        }
+    }
+}

@@ -90,6 +90,7 @@ pub fn run(a: Args) -> Result<Outcome> {
         db: DbArgs { db: db.clone() },
         engine: crate::cmd::ingest::EngineArgs {
             batch: 16384,
+            commit_group_ms: 1000,
             workers: 0,
             lateness_ms: 60_000,
             no_checkpoint: false,

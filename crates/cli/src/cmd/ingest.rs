@@ -40,6 +40,10 @@ pub struct EngineArgs {
     /// Records per store transaction
     #[arg(long, default_value_t = 16384)]
     pub batch: usize,
+    /// Join consecutive smaller batches into one store transaction for up to this many ms
+    /// (0: one transaction per batch)
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub commit_group_ms: u64,
     /// Text-stage threads (0: one per core)
     #[arg(long, default_value_t = 0)]
     pub workers: usize,
@@ -60,6 +64,7 @@ impl EngineArgs {
             workers: self.workers,
             lateness_ms: self.lateness_ms.max(0),
             commit_records: self.batch.max(1),
+            commit_group: std::time::Duration::from_millis(self.commit_group_ms),
             limits: read.limits(),
             format: read.format.fixed(),
             checkpoints: !self.no_checkpoint,
