@@ -543,13 +543,14 @@ impl BurstState {
             .filter(|c| self.campaigns[*c as usize].extremist)
             .collect();
         for &c in &touched {
-            // Only a hashtag burst can be hijacked; links and phrases are the content itself.
-            let hashtag_burst = self.campaigns[c as usize]
+            // A hashtag, link or domain burst can be hijacked (a page everyone shares is a
+            // trend like a tag); a phrase is the content itself.
+            let trend_burst = self.campaigns[c as usize]
                 .keys
                 .first()
-                .is_some_and(|k| k.0 == KeyKind::Hashtag);
+                .is_some_and(|k| k.0 != KeyKind::Phrase);
             let hijacked =
-                hashtag_burst && !extremist_touched.is_empty() && !extremist_touched.contains(&c);
+                trend_burst && !extremist_touched.is_empty() && !extremist_touched.contains(&c);
             let risk = self.risk.get(&acct).copied().unwrap_or(0.0);
             let content = self.carries_content(f, c);
             let cfg = self.cfg.clone();

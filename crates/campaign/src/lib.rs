@@ -330,21 +330,22 @@ impl Detector for CoordinationDetector {
     fn finish(&mut self, out: &mut Vec<Signal>) {
         self.reorder.flush(&mut self.ready);
         self.drain(out);
-        self.report(out, true);
+        self.report(out, true, i64::MAX);
     }
 
     /// The clusters so far, without flushing the reorder buffer (posts still held for late
     /// arrivals are judged when their turn comes); the edge list only every
     /// [`EDGES_EVERY_MS`].
-    fn refresh(&mut self, _now: i64, out: &mut Vec<Signal>) {
-        self.report(out, false);
+    fn refresh(&mut self, now: i64, out: &mut Vec<Signal>) {
+        self.report(out, false, now);
     }
 }
 
 impl CoordinationDetector {
     /// Recluster, emit every reported cluster and its members, and publish the findings.
     /// Repeatable: a later call replaces the findings and updates the signals.
-    fn report(&mut self, out: &mut Vec<Signal>, final_report: bool) {
+    /// `clock`: the event time of the refresh (for the edge list's cadence).
+    fn report(&mut self, out: &mut Vec<Signal>, final_report: bool, clock: i64) {
         let now = self
             .graph
             .clusters
@@ -396,12 +397,12 @@ impl CoordinationDetector {
         let edges_due = final_report
             || self
                 .edges_at
-                .is_none_or(|t| last.max(now) - t >= EDGES_EVERY_MS);
+                .is_none_or(|t| clock.saturating_sub(t) >= EDGES_EVERY_MS);
         if !edges_due {
             self.publish_findings(None);
             return;
         }
-        self.edges_at = Some(last.max(now));
+        self.edges_at = Some(clock);
         // The previous list, if the store has not taken it, is replaced: drop it first.
         if let Ok(mut fnd) = self.shared.findings.lock() {
             fnd.edges = Vec::new();
