@@ -1052,6 +1052,67 @@ mod tests {
         assert_eq!(of, vec![(st.campaigns[c as usize].id.clone(), true)]);
     }
 
+    /// A page everyone shares (a popular news link) that a flood also carries is a trend: the
+    /// flood's posts that carry it are judged in the flood's campaign, so the link's own burst
+    /// is judged on its other posts and its everyday sharers get no case-opening signal.
+    #[test]
+    fn a_flood_carrying_a_popular_link_does_not_condemn_its_sharers() {
+        let mut st = BurstState::new(BurstConfig::default());
+        let flood: [u64; MINHASH_K] = std::array::from_fn(|i| 1000 + i as u64);
+        let link = Key {
+            kind: KeyKind::Url,
+            hash: 0xfeed_beef,
+            label: "https://news.example/p/28".into(),
+        };
+        let t0 = 1_402_000_000_000i64;
+        let mut n = 0u64;
+        let mut flood_post = |st: &mut BurstState, i: u64, t: i64, with_link: bool| {
+            n += 1;
+            let mut sig = flood;
+            sig[12 + (i % 4) as usize] = 50_000 + i;
+            let mut f = post(n, &format!("twitter:f{}", i % 20), t, sig, 0.9);
+            if with_link {
+                f.keys.push(link.clone());
+            }
+            st.observe(&f);
+        };
+        for i in 0..40 {
+            flood_post(&mut st, i, t0 + i as i64 * 1000, false);
+        }
+        assert!(st.campaigns.iter().any(|c| c.extremist));
+        let mut sharers = Vec::new();
+        for i in 0..60u64 {
+            let t = t0 + 41_000 + i as i64 * 1000;
+            flood_post(&mut st, 100 + i, t, i % 3 == 0);
+            if i % 5 == 0 {
+                let sig: [u64; MINHASH_K] = std::array::from_fn(|j| 900_000 + i * 100 + j as u64);
+                let mut f = post(10_000 + i, &format!("twitter:b{i}"), t + 500, sig, 0.0);
+                f.keys.push(link.clone());
+                st.observe(&f);
+                sharers.push(f);
+            }
+        }
+        let link_campaign = st.campaigns.iter().find(|c| {
+            c.keys
+                .first()
+                .is_some_and(|k| k.1 == "https://news.example/p/28")
+        });
+        assert!(
+            link_campaign.is_some(),
+            "the link bursts as its own campaign"
+        );
+        assert!(
+            !link_campaign.unwrap().extremist,
+            "the link was judged on the flood's posts"
+        );
+        for f in &sharers {
+            assert!(
+                st.extremist_campaigns_of(f).is_empty(),
+                "a sharer of the page reaches an extremist campaign"
+            );
+        }
+    }
+
     #[test]
     fn one_chance_near_duplicate_is_no_place_in_a_hashtag_campaigns_core() {
         let mut st = BurstState::new(BurstConfig::default());
