@@ -229,7 +229,10 @@ pub fn canonicalize_url(raw: &str) -> Option<UrlInfo> {
     let host_ascii = if host_raw.starts_with('[') {
         host_raw.to_ascii_lowercase()
     } else {
-        idna::domain_to_ascii(host_raw).ok()?
+        // IDNA maps some characters to nothing (U+200B), which can leave a trailing dot or
+        // nothing at all (`.\u{200b}`): trim again, or the canonical form would not re-parse.
+        let a = idna::domain_to_ascii(host_raw).ok()?;
+        a.trim_end_matches('.').to_string()
     };
     if host_ascii.is_empty() || host_ascii.len() > 253 {
         return None;

@@ -103,3 +103,26 @@ fn huge_inputs_finish() {
     let _ = fold(&"i ".repeat(200_000));
     let _ = canonicalize_url(&"a".repeat(1 << 20));
 }
+
+/// Found by `canonical_url_is_stable`: IDNA maps U+200B to nothing, which left a host of `.`
+/// whose canonical form did not re-parse.
+#[test]
+fn zero_width_host_remainders_are_stable() {
+    for raw in [
+        ".\u{200b}",
+        "a.\u{200b}",
+        "example.org.\u{200b}/x",
+        "\u{200b}",
+    ] {
+        if let Some(u) = canonicalize_url(raw) {
+            let again = canonicalize_url(&u.canonical)
+                .unwrap_or_else(|| panic!("{raw:?}: canonical {:?} does not parse", u.canonical));
+            assert_eq!(again.canonical, u.canonical, "{raw:?}");
+        }
+    }
+    assert!(canonicalize_url(".\u{200b}").is_none());
+    assert_eq!(
+        canonicalize_url("a.\u{200b}").map(|u| u.canonical),
+        Some("http://a/".to_string())
+    );
+}
