@@ -101,24 +101,7 @@ pub enum Outcome {
     Quarantined,
 }
 
-/// glibc gives each thread that allocates its own malloc arena (up to 8 per core); the
-/// pipeline allocates records on reader threads and frees them on the writer, so freed memory
-/// piles up in arenas the allocating threads cannot reuse. Two arenas cut peak RSS by 13% on a
-/// 1M-account world (docs/BENCHMARKS.md, issue 11, "Round 3"). `MALLOC_ARENA_MAX` in the
-/// environment still wins.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: called first in `main`, before any other thread exists; mallopt only sets a
-        // tunable of the allocator.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logs(cli.log_format);
     let r = match cli.command {
