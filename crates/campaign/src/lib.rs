@@ -136,8 +136,9 @@ impl Findings {
         store.write_clusters(&self.clusters, self.edges_fresh.then_some(&self.edges[..]))
     }
 
-    /// What [`persist`](Self::persist) needs, for writing outside the lock: the campaigns and
-    /// clusters are copied, the edges moved out (a later refresh writes the next graph).
+    /// A copy for writing outside the lock (and for reporting its counters): the campaigns,
+    /// clusters and counters are copied, the edges moved out (a later refresh writes the next
+    /// graph).
     pub fn take_for_persist(&mut self) -> Findings {
         let edges_fresh = std::mem::take(&mut self.edges_fresh);
         Findings {
@@ -150,7 +151,17 @@ impl Findings {
             },
             edges_fresh,
             edges_total: self.edges_total,
-            ..Default::default()
+            posts: self.posts,
+            too_late: self.too_late,
+            tracked_keys: self.tracked_keys,
+            bytes_per_key: self.bytes_per_key,
+            campaign_state_len: self.campaign_state_len,
+            campaign_state_bytes: self.campaign_state_bytes,
+            coordination_state_len: self.coordination_state_len,
+            coordination_state_bytes: self.coordination_state_bytes,
+            edges_evicted: self.edges_evicted,
+            accounts_forgotten: self.accounts_forgotten,
+            campaigns_refused: self.campaigns_refused,
         }
     }
 }

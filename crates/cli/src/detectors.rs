@@ -90,7 +90,7 @@ fn persist(
         let f = f
             .lock()
             .map_err(|_| anyhow::anyhow!("campaign findings lock poisoned"))?
-            .clone();
+            .take_for_persist();
         f.persist(store).context("writing campaigns and clusters")?;
     }
     if let Some(f) = identity {

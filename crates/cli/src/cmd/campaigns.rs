@@ -43,7 +43,7 @@ pub fn run(a: Args) -> Result<Outcome> {
     let f = findings
         .lock()
         .map_err(|_| anyhow::anyhow!("findings lock poisoned"))?
-        .clone();
+        .take_for_persist();
     f.persist(&mut store)
         .context("writing campaigns and clusters")?;
     let mut out = serde_json::json!({
@@ -54,7 +54,7 @@ pub fn run(a: Args) -> Result<Outcome> {
         "bursts": f.campaigns.iter().filter(|c| !c.extremist).count(),
         "clusters_reported": f.clusters.iter().filter(|c| c.reported).count(),
         "clusters": f.clusters.len(),
-        "edges": f.edges.len(),
+        "edges": f.edges_total,
         "too_late": f.too_late,
         "tracked_keys": f.tracked_keys,
         "bytes_per_key": f.bytes_per_key,
