@@ -104,7 +104,7 @@ const POOL: usize = 1 << 16;
 /// Posts remembered per window key (the fan-out reads the newest `max_fanout` of them).
 const WINDOW_KEEP: usize = 4;
 
-/// A window key's recent (time, account, post seq).
+/// A window key's recent (time, account, post seq; for co-similar text the signature's number).
 type Window = VecDeque<(i64, u32, u64)>;
 
 /// The incremental coordination graph.
@@ -121,8 +121,12 @@ pub struct CoordGraph {
     free: Vec<u32>,
     /// Windows per relation: key -> recent (time, account, post seq).
     windows: [FastMap<u64, Window>; 6],
-    /// Recent signatures for similarity checks, by post seq.
-    sigs: VecDeque<(u64, i64, [u64; MINHASH_K])>,
+    /// Recent signatures for similarity checks: (time, signature), numbered densely from
+    /// `sig_next - sigs.len()`, the number the co-similar-text windows hold, so a candidate's
+    /// signature is found by subtraction, not a search.
+    sigs: VecDeque<(i64, [u64; MINHASH_K])>,
+    /// The number the next signature pushed onto `sigs` gets.
+    sig_next: u64,
     seq: u64,
     edges: FastMap<(u32, u32), Edge>,
     /// Edges at or above the minimum weight.
@@ -171,6 +175,7 @@ impl CoordGraph {
             free: Vec::new(),
             windows: Default::default(),
             sigs: VecDeque::new(),
+            sig_next: 0,
             seq: 0,
             edges: FastMap::default(),
             strong: 0,
@@ -257,7 +262,7 @@ impl CoordGraph {
         for w in &self.windows {
             b += w.values().map(|q| 48 + q.capacity() * 24).sum::<usize>();
         }
-        b += self.sigs.len() * (16 + 8 * MINHASH_K);
+        b += self.sigs.len() * (8 + 8 * MINHASH_K);
         b += self.origins.len() * 32;
         b += self
             .coord_posts
@@ -309,7 +314,7 @@ impl CoordGraph {
             self.window_hits(0, h, t, me, seq, tw, &mut partners, None);
         }
         if let Some(sig) = &f.sig {
-            while let Some(&(_, st, _)) = self.sigs.front() {
+            while let Some(&(st, _)) = self.sigs.front() {
                 if st >= t - tw && self.sigs.len() < MAX_SIGS {
                     break;
                 }
@@ -322,23 +327,29 @@ impl CoordGraph {
             cands.clear();
             let mut none = Vec::new();
             for &h in &b {
-                self.window_hits(1, h, t, me, seq, tw, &mut none, Some(&mut cands));
+                let no = self.sig_next;
+                self.window_hits(1, h, t, me, no, tw, &mut none, Some(&mut cands));
             }
             self.buf_bands = b;
             cands.sort_unstable();
             cands.dedup_by_key(|c| c.0);
-            for &(acct, pseq) in &cands {
+            let first = self.sig_next - self.sigs.len() as u64;
+            for &(acct, no) in &cands {
                 if partners.iter().any(|p| p.0 == acct && p.1 == 0) {
                     continue; // identical text already counted
                 }
-                if let Ok(idx) = self.sigs.binary_search_by_key(&pseq, |s| s.0) {
-                    if minhash_similarity(sig, &self.sigs[idx].2) >= self.cfg.similarity {
-                        partners.push((acct, 1));
+                // A number below `first` is a signature already dropped from the window.
+                if let Some(idx) = no.checked_sub(first) {
+                    if let Some((_, psig)) = self.sigs.get(idx as usize) {
+                        if minhash_similarity(sig, psig) >= self.cfg.similarity {
+                            partners.push((acct, 1));
+                        }
                     }
                 }
             }
             self.buf_cands = cands;
-            self.sigs.push_back((seq, t, *sig));
+            self.sigs.push_back((t, *sig));
+            self.sig_next += 1;
         }
         for &l in &f.links {
             self.window_hits(2, l, t, me, seq, lw, &mut partners, None);
@@ -687,5 +698,77 @@ pub(crate) fn round3(x: f64) -> f64 {
         (x * 1000.0).round() / 1000.0
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(n: u32, account: &str, t: i64, sig: [u64; MINHASH_K]) -> PostFeatures {
+        PostFeatures {
+            post_id: format!("p{n}"),
+            id_hash: u64::from(n) + 1,
+            account: account.to_string(),
+            platform: "twitter".into(),
+            lang: "en".into(),
+            t,
+            keys: Vec::new(),
+            text_hash: Some(u64::from(n) * 7919 + 1), // distinct texts: no co-post
+            sig: Some(sig),
+            links: Vec::new(),
+            tag_seq: None,
+            repost_of: None,
+            reply_to: None,
+            harm: 0.0,
+            context: false,
+        }
+    }
+
+    fn similar(g: &CoordGraph, a: &str, b: &str) -> u32 {
+        let (Some(&x), Some(&y)) = (g.ids.get(a), g.ids.get(b)) else {
+            return 0;
+        };
+        let k = if x < y { (x, y) } else { (y, x) };
+        g.edges.get(&k).map_or(0, |e| e.kinds[1])
+    }
+
+    #[test]
+    fn near_duplicates_link_through_the_signature_window_only() {
+        let cfg = CoordConfig::default();
+        let tw = cfg.text_window_ms;
+        let mut g = CoordGraph::new(cfg);
+        let base: [u64; MINHASH_K] = std::array::from_fn(|i| 1000 + i as u64);
+        let mut near = base;
+        near[15] = 1; // 15 of 16 bins agree: similar
+        let other: [u64; MINHASH_K] = std::array::from_fn(|i| 5000 + i as u64);
+        let mut band_only = other;
+        band_only[4..].iter_mut().for_each(|v| *v += 1); // shares one band, 4 of 16 bins
+        let t0 = 1_400_000_000_000;
+        g.observe(&post(1, "a", t0, base));
+        g.observe(&post(2, "x", t0 + 1, other));
+        g.observe(&post(3, "b", t0 + 2, near));
+        g.observe(&post(4, "y", t0 + 3, band_only));
+        assert_eq!(
+            similar(&g, "a", "b"),
+            1,
+            "a near-duplicate within the window links"
+        );
+        assert_eq!(
+            similar(&g, "x", "y"),
+            0,
+            "a shared band alone is not similarity"
+        );
+        assert_eq!(similar(&g, "a", "x"), 0);
+        // After the text window, the earlier signatures are gone: no link.
+        g.observe(&post(5, "c", t0 + 2 + tw + 1, near));
+        assert_eq!(
+            similar(&g, "b", "c"),
+            0,
+            "a signature outside the window never links"
+        );
+        // A later near-duplicate still finds the newest signature.
+        g.observe(&post(6, "d", t0 + 2 + tw + 2, base));
+        assert_eq!(similar(&g, "c", "d"), 1);
     }
 }
