@@ -169,6 +169,8 @@ pub fn run<S: Store + CaseStore>(
         summary.duplicates = seq.duplicates;
         summary.replay_ms = seq.replay_ms;
         summary.written += written.records;
+        // Skipped before the writer, they are still records whose content was already stored.
+        summary.written.unchanged += seq.accounts_unchanged;
         summary.signals += written.signals;
         summary.commits += written.commits;
         if let Some(e) = input_error {
@@ -755,6 +757,9 @@ struct Sequenced {
     merged: u64,
     posts_detected: u64,
     duplicates: u64,
+    /// Account records that said nothing new about an account this stream already merged
+    /// (neither stored again nor shown to the detectors again).
+    accounts_unchanged: u64,
     replay_ms: Option<u64>,
 }
 
@@ -895,8 +900,16 @@ impl<'a> Sequencer<'a> {
                 let mut detect = Detect::Skip;
                 let mut spent = None;
                 match &record {
+                    // A repeat of what the stream already said about the account (platforms
+                    // send the author's profile with every page of posts): the store would
+                    // not change and every detector has seen this merged account already.
+                    Record::Account(a) if !merge_account(&mut accounts, a) => {
+                        store_it = false;
+                        if !replay {
+                            summary.accounts_unchanged += 1;
+                        }
+                    }
                     Record::Account(a) => {
-                        merge_account(&mut accounts, a);
                         if let Some(merged) = account_of(&accounts, &a.id) {
                             for d in first.iter_mut() {
                                 d.on_account(merged, &mut out);
@@ -1160,15 +1173,21 @@ fn account_of<'a>(map: &'a AccountMap, id: &str) -> Option<&'a Arc<Account>> {
 
 /// Merge an account record into what the stream has said about the account so far, as the
 /// store does: a field a record carries replaces the old one; a field it lacks keeps it.
-fn merge_account(map: &mut AccountMap, a: &Account) {
+/// Returns false when the record changes nothing (every field it carries already holds that
+/// value, and its status is the default or the one held): the store would keep the row as
+/// it is, so the record need not be written or shown to the detectors again.
+fn merge_account(map: &mut AccountMap, a: &Account) -> bool {
     match map.entry(vigil_model::fasthash::hash64(a.id.as_bytes())) {
         std::collections::hash_map::Entry::Vacant(v) => {
             v.insert(Arc::new(a.clone()));
+            true
         }
         // A 64-bit collision between two ids: the newer account replaces the older one.
         std::collections::hash_map::Entry::Occupied(mut o) if o.get().id != a.id => {
             o.insert(Arc::new(a.clone()));
+            true
         }
+        std::collections::hash_map::Entry::Occupied(o) if adds_nothing(o.get(), a) => false,
         std::collections::hash_map::Entry::Occupied(mut o) => {
             // Copied only while a post still in the second stage holds the old version.
             let old = Arc::make_mut(o.get_mut());
@@ -1188,6 +1207,24 @@ fn merge_account(map: &mut AccountMap, a: &Account) {
             if a.status != vigil_model::AccountStatus::default() {
                 old.status = a.status;
             }
+            true
         }
     }
+}
+
+/// Whether merging `a` into `old` (same id) would leave `old` as it is.
+fn adds_nothing(old: &Account, a: &Account) -> bool {
+    macro_rules! same {
+        ($($f:ident),*) => { true $( && (a.$f.is_none() || a.$f == old.$f) )* };
+    }
+    same!(
+        handle,
+        display_name,
+        bio,
+        created_at,
+        followers,
+        following,
+        avatar_url,
+        avatar_pdq
+    ) && (a.status == vigil_model::AccountStatus::default() || a.status == old.status)
 }

@@ -301,3 +301,72 @@ fn a_followed_file_is_read_as_it_grows_and_through_truncation() {
     let o = collect(&store, s);
     assert_eq!(o.posts.len(), 30);
 }
+
+/// Records every account it is shown (as merged by the engine).
+struct AccountLog(std::sync::Arc<std::sync::Mutex<Vec<vigil_model::Account>>>);
+
+impl vigil_detect::Detector for AccountLog {
+    fn name(&self) -> &'static str {
+        "account-log"
+    }
+    fn on_post(&mut self, _obs: &mut vigil_detect::Observation<'_>, _out: &mut Vec<Signal>) {}
+    fn on_account(&mut self, a: &vigil_model::Account, _out: &mut Vec<Signal>) {
+        self.0.lock().unwrap().push(a.clone());
+    }
+}
+
+#[test]
+fn an_account_record_that_adds_nothing_is_neither_stored_again_nor_detected_again() {
+    use vigil_model::Account;
+    let dir = tempfile::tempdir().unwrap();
+    let mut full = Account::new(Platform::Twitter, "77");
+    full.handle = Some("cedar_stone".into());
+    full.display_name = Some("Cedar Stone".into());
+    full.followers = Some(10);
+    let mut sparse = Account::new(Platform::Twitter, "77"); // a post's author stub
+    sparse.handle = Some("cedar_stone".into());
+    let mut grown = full.clone();
+    grown.followers = Some(11);
+    let mut post = Post::new(
+        Platform::Twitter,
+        "9001",
+        "twitter:77".into(),
+        1_402_704_000_000,
+    );
+    post.text = "[placeholder phrase]".into();
+    let recs = [
+        Record::Account(full.clone()),
+        Record::Account(full.clone()),
+        Record::Account(sparse),
+        Record::Post(post),
+        Record::Account(grown),
+        Record::Account(full.clone()), // an older snapshot again: a change back
+    ];
+    let f = dir.path().join("a.ndjson");
+    let text: String = recs
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap() + "\n")
+        .collect();
+    std::fs::write(&f, text).unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let dets: Vec<Box<dyn vigil_detect::Detector>> = vec![Box::new(AccountLog(log.clone()))];
+    let s =
+        vigil_engine::run(&Config::default(), vec![Source::file(&f)], dets, &mut store).unwrap();
+    let seen: Vec<Option<u64>> = log.lock().unwrap().iter().map(|a| a.followers).collect();
+    assert_eq!(seen, vec![Some(10), Some(11), Some(10)], "{s:?}");
+    assert_eq!(s.merged, 6);
+    // One account and one post inserted, two real changes, two repeats counted unchanged.
+    assert_eq!(s.written.inserted, 2, "{:?}", s.written);
+    assert_eq!(s.written.unchanged, 2, "{:?}", s.written);
+    let mut stored = Vec::new();
+    store
+        .for_each_account(&mut |a| {
+            stored.push(a);
+            true
+        })
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].followers, Some(10));
+    assert_eq!(stored[0].display_name.as_deref(), Some("Cedar Stone"));
+}
