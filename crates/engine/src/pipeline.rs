@@ -804,25 +804,7 @@ struct Staged {
 
 /// Accounts the stream has described so far, keyed by a 64-bit hash of their id (the id is
 /// checked on every read, so a collision can only forget an account, never confuse two).
-type AccountMap = HashMap<u64, Arc<Account>, std::hash::BuildHasherDefault<IdHasher>>;
-
-/// A hasher for keys that are already hashes.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
+type AccountMap = vigil_model::fasthash::HashedMap<Arc<Account>>;
 
 /// Where the detectors split between the stages (`Config::second_stage`).
 fn split_at(config: &Config, detectors: &[Box<dyn Detector>]) -> usize {

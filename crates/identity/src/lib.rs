@@ -130,13 +130,71 @@ pub fn detectors_with_findings(cfg: Config) -> (Vec<Box<dyn Detector>>, Arc<Mute
 pub struct ReturningDetector {
     cfg: Config,
     mh: MinHasher,
-    profiles: HashMap<String, Profile>,
+    profiles: Profiles,
     linker: Linker,
     linked: HashSet<String>,
     confirmed: HashSet<String>,
-    /// Own addresses (`handle_key`, hashed) → account id, for cross-platform pointers.
-    handles: HashMap<u64, String>,
+    /// Own addresses (`handle_key`, hashed) → the account's profile, for cross-platform
+    /// pointers.
+    handles: HashMap<u64, u32>,
     findings: Arc<Mutex<Findings>>,
+}
+
+/// The profiles, one row per account in a dense table, found by a 64-bit hash of the id.
+/// (A hash map holding the 640-byte profiles by value touched every bucket of a table up to
+/// twice the size it needed, and held the old and the new table at once while growing: ~2 GB
+/// at a million accounts.) Each id is kept once, in its row.
+#[derive(Default)]
+pub struct Profiles {
+    rows: Vec<Profile>,
+    by_hash: vigil_model::fasthash::HashedMap<u32>,
+    /// Ids whose 64-bit hash another id took first (practically never).
+    collided: HashMap<String, u32>,
+}
+
+impl Profiles {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+    /// The row of `id`, if it has one.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        let h = vigil_model::fasthash::hash64(id.as_bytes());
+        match self.by_hash.get(&h) {
+            Some(&i) if self.rows[i as usize].id == id => Some(i),
+            Some(_) => self.collided.get(id).copied(),
+            None => None,
+        }
+    }
+    pub fn get(&self, id: &str) -> Option<&Profile> {
+        self.find(id).map(|i| &self.rows[i as usize])
+    }
+    pub fn row(&self, i: u32) -> &Profile {
+        &self.rows[i as usize]
+    }
+    /// The row of `id`, a new empty profile (with its id) if it had none.
+    pub fn row_of(&mut self, id: &str) -> u32 {
+        if let Some(i) = self.find(id) {
+            return i;
+        }
+        let i = self.rows.len() as u32;
+        self.rows.push(Profile {
+            id: id.to_string(),
+            ..Profile::default()
+        });
+        let h = vigil_model::fasthash::hash64(id.as_bytes());
+        if self.by_hash.contains_key(&h) {
+            self.collided.insert(id.to_string(), i);
+        } else {
+            self.by_hash.insert(h, i);
+        }
+        i
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, Profile> {
+        self.rows.iter()
+    }
 }
 
 /// Two live accounts on different platforms that are one identity: `account`'s bio points at
@@ -165,30 +223,25 @@ pub const CROSS_LINK_THRESHOLD: f64 = 0.7;
 /// enough: supporters' bios advertise their network's channels, which are not their own
 /// accounts; a target more than [`MAX_CLAIMANTS`] bios name is such a funnel. Sorted by
 /// (account, other).
-pub fn cross_platform_links(
-    profiles: &HashMap<String, Profile>,
-    handles: &HashMap<u64, String>,
-) -> Vec<CrossLink> {
+pub fn cross_platform_links(profiles: &Profiles, handles: &HashMap<u64, u32>) -> Vec<CrossLink> {
     // A target many bios point at is a funnel (a network's channel), not anyone's own account.
     let mut claimants: HashMap<&str, u32> = HashMap::new();
-    for p in profiles.values() {
+    for p in profiles.iter() {
         for ptr in &p.bio_pointers {
             *claimants.entry(ptr.as_str()).or_insert(0) += 1;
         }
     }
     let mut out = Vec::new();
-    for p in profiles.values().filter(|p| !p.bio_pointers.is_empty()) {
+    for p in profiles.iter().filter(|p| !p.bio_pointers.is_empty()) {
         let own = p.handle.as_deref().map(|h| handle_key(&p.platform, h));
         for ptr in &p.bio_pointers {
             if claimants.get(ptr.as_str()).copied().unwrap_or(0) > MAX_CLAIMANTS {
                 continue;
             }
-            let Some(other_id) = handles.get(&token_hash(ptr)) else {
+            let Some(&other) = handles.get(&token_hash(ptr)) else {
                 continue;
             };
-            let Some(o) = profiles.get(other_id) else {
-                continue;
-            };
+            let o = profiles.row(other);
             if o.id == p.id || o.platform == p.platform {
                 continue;
             }
@@ -249,7 +302,7 @@ impl ReturningDetector {
             confirmed: cfg.confirmed.iter().cloned().collect(),
             cfg,
             mh: bio_hasher(),
-            profiles: HashMap::new(),
+            profiles: Profiles::default(),
             linked: HashSet::new(),
             handles: HashMap::new(),
             findings,
@@ -266,8 +319,8 @@ impl ReturningDetector {
 /// account record. Called when the record arrives, and from [`observe`] for an author whose
 /// record came only with its post.
 pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account) {
-    if p.id.is_empty() {
-        p.id = a.id.clone();
+    if p.platform.is_empty() {
+        p.id.clone_from(&a.id);
         p.platform = a.platform.as_str().to_string();
     }
     if p.posts == 0 {
@@ -312,7 +365,7 @@ pub fn handle_key(platform: &str, handle: &str) -> String {
 pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
     let post = obs.post;
     if p.posts == 0 {
-        p.id = post.account_id.clone();
+        p.id.clone_from(&post.account_id);
         p.platform = post.platform.as_str().to_string();
         p.first_seen = post.created_at;
     }
@@ -369,10 +422,11 @@ impl Detector for ReturningDetector {
 
     fn on_post(&mut self, obs: &mut Observation<'_>, out: &mut Vec<Signal>) {
         let id = &obs.post.account_id;
-        if !self.profiles.contains_key(id) && self.profiles.len() >= self.cfg.profiles_cap() {
+        if self.profiles.len() >= self.cfg.profiles_cap() && self.profiles.find(id).is_none() {
             return;
         }
-        let p = self.profiles.entry(id.clone()).or_default();
+        let row = self.profiles.row_of(id);
+        let p = &mut self.profiles.rows[row as usize];
         let had_record = p.account_seen;
         let before = p.pointers.len();
         let name_before = p.name_full;
@@ -386,7 +440,7 @@ impl Detector for ReturningDetector {
         if !had_record {
             if let Some(h) = &p.handle {
                 self.handles
-                    .insert(token_hash(&handle_key(&p.platform, h)), id.clone());
+                    .insert(token_hash(&handle_key(&p.platform, h)), row);
             }
         }
         if self.confirmed.contains(id) && !self.linker.is_seed(id) {
@@ -431,10 +485,11 @@ impl Detector for ReturningDetector {
     }
 
     fn on_account(&mut self, a: &vigil_model::Account, _out: &mut Vec<Signal>) {
-        if !self.profiles.contains_key(&a.id) && self.profiles.len() >= self.cfg.profiles_cap() {
+        if self.profiles.len() >= self.cfg.profiles_cap() && self.profiles.find(&a.id).is_none() {
             return;
         }
-        let p = self.profiles.entry(a.id.clone()).or_default();
+        let row = self.profiles.row_of(&a.id);
+        let p = &mut self.profiles.rows[row as usize];
         let before = p.pointers.len();
         let name_before = p.name_full;
         observe_account(p, &self.mh, a);
@@ -446,7 +501,7 @@ impl Detector for ReturningDetector {
         }
         if let Some(h) = &p.handle {
             self.handles
-                .insert(token_hash(&handle_key(&p.platform, h)), a.id.clone());
+                .insert(token_hash(&handle_key(&p.platform, h)), row);
         }
     }
 

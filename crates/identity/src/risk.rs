@@ -201,13 +201,13 @@ struct Agg {
 pub struct RiskDetector {
     cfg: RiskConfig,
     seeds_confirmed: HashSet<String>,
-    accounts: HashMap<String, u32>,
-    names: Vec<String>,
+    /// Accounts by dense number (the index of their `aggs`).
+    accounts: vigil_model::fasthash::Ids,
     aggs: Vec<Agg>,
-    handles: HashMap<(String, String), u32>,
-    /// Own addresses ([`address`]) of accounts seen posting, for funnel targets.
-    addresses: HashMap<u64, u32>,
-    post_author: HashMap<u64, u32>,
+    /// Own addresses ([`address`]) of accounts seen posting: mention targets and funnel
+    /// targets.
+    addresses: vigil_model::fasthash::HashedMap<u32>,
+    post_author: vigil_model::fasthash::HashedMap<u32>,
     edges: Vec<(u32, u32)>,
     findings: Arc<Mutex<Findings>>,
 }
@@ -221,24 +221,20 @@ impl RiskDetector {
         RiskDetector {
             cfg,
             seeds_confirmed: confirmed.iter().cloned().collect(),
-            accounts: HashMap::new(),
-            names: Vec::new(),
+            accounts: Default::default(),
             aggs: Vec::new(),
-            handles: HashMap::new(),
-            addresses: HashMap::new(),
-            post_author: HashMap::new(),
+            addresses: Default::default(),
+            post_author: Default::default(),
             edges: Vec::new(),
             findings,
         }
     }
 
     fn idx(&mut self, id: &str) -> u32 {
-        if let Some(&i) = self.accounts.get(id) {
+        let i = self.accounts.intern(id);
+        if (i as usize) < self.aggs.len() {
             return i;
         }
-        let i = self.names.len() as u32;
-        self.accounts.insert(id.to_string(), i);
-        self.names.push(id.to_string());
         self.aggs.push(Agg {
             ctx_keep: 1.0,
             ..Default::default()
@@ -265,7 +261,7 @@ impl RiskDetector {
                     }
                     if targets.is_empty() {
                         if let Some(&a) = self.post_author.get(&h64(&s.entity_id)) {
-                            targets.push(self.names[a as usize].clone());
+                            targets.push(self.accounts.name(a).to_string());
                         }
                     }
                 }
@@ -388,8 +384,6 @@ impl Detector for RiskDetector {
         }
         if let Some(a) = obs.account {
             if let Some(h) = &a.handle {
-                self.handles
-                    .insert((post.platform.as_str().to_string(), h.to_lowercase()), me);
                 if self.addresses.len() < 20_000_000 {
                     self.addresses
                         .insert(address(post.platform.as_str(), h), me);
@@ -422,7 +416,7 @@ impl Detector for RiskDetector {
                     return None;
                 }
                 let (owner, _) = native.split_once('_')?;
-                self.accounts.get(&format!("{plat}:{owner}")).copied()
+                self.accounts.get(&format!("{plat}:{owner}"))
             });
             if let Some(o) = author {
                 let k = RESHARE | o as u64;
@@ -432,7 +426,7 @@ impl Detector for RiskDetector {
             }
         }
         if let Some(f) = &post.forwarded_from {
-            if let Some(&o) = self.accounts.get(f.as_str()) {
+            if let Some(o) = self.accounts.get(f.as_str()) {
                 let k = RESHARE | o as u64;
                 if o != me && !targets.contains(&k) {
                     targets.push(k);
@@ -463,7 +457,7 @@ impl Detector for RiskDetector {
         let plat = post.platform.as_str().to_string();
         let mut others: Vec<u32> = Vec::new();
         for m in post.mentions.iter().take(32) {
-            if let Some(&o) = self.handles.get(&(plat.clone(), m.to_lowercase())) {
+            if let Some(&o) = self.addresses.get(&address(&plat, m)) {
                 others.push(o);
             }
         }
@@ -507,11 +501,11 @@ impl RiskDetector {
     /// Repeatable: a later pass replaces the findings and updates the signals.
     fn assess(&mut self, out: &mut Vec<Signal>) {
         self.absorb(out, None);
-        let n = self.names.len();
+        let n = self.accounts.len();
         let seeds: Vec<u32> = (0..n as u32)
             .filter(|&i| {
                 self.aggs[i as usize].suspended
-                    || self.seeds_confirmed.contains(&self.names[i as usize])
+                    || self.seeds_confirmed.contains(self.accounts.name(i))
             })
             .collect();
         let rank = personalized_pagerank(
@@ -604,7 +598,7 @@ impl RiskDetector {
             }
             let (raw, risk, action) = decide(&self.cfg, &comps, a.ctx_keep, a.has_context);
             risks.push(AccountRisk {
-                account: self.names[i].clone(),
+                account: self.accounts.name(i as u32).to_string(),
                 risk: (risk * 1000.0).round() / 1000.0,
                 raw_risk: (raw * 1000.0).round() / 1000.0,
                 context_keep: a.ctx_keep,
@@ -621,7 +615,7 @@ impl RiskDetector {
         let mut flagged = vec![false; n];
         for r in &risks {
             if r.action != Action::None {
-                if let Some(&j) = self.accounts.get(&r.account) {
+                if let Some(j) = self.accounts.get(&r.account) {
                     flagged[j as usize] = true;
                 }
             }
@@ -644,7 +638,7 @@ impl RiskDetector {
         }
         advertised.retain(|_, (all, bad)| *bad >= ADVERTISED_BY && 2 * *bad >= *all);
         for r in risks.iter_mut() {
-            let Some(&i) = self.accounts.get(&r.account) else {
+            let Some(i) = self.accounts.get(&r.account) else {
                 continue;
             };
             let a = &self.aggs[i as usize];
