@@ -101,6 +101,12 @@ pub enum Outcome {
     Quarantined,
 }
 
+/// jemalloc, not glibc's malloc: records are allocated on reader threads and freed on the
+/// writer, and glibc's per-thread arenas kept ~3 GB of freed memory after a 5M-post run
+/// (docs/BENCHMARKS.md, issue 11); jemalloc returns freed pages to the system after a decay.
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);

@@ -36,7 +36,10 @@ fn profile(
         handle_stem: stem(&handle),
         name_stem: stem(&name),
         bio: bio_signature(mh, &bio),
-        avatar: Some(format!("https://pbs.example/{}.jpg", r.word(12))),
+        avatar: Some(vigil_identity::features::avatar_key(&format!(
+            "https://pbs.example/{}.jpg",
+            r.word(12)
+        ))),
         created_at: Some(0),
         first_seen: 0,
         posts: 1,

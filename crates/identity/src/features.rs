@@ -75,6 +75,24 @@ pub fn keyed_hash(tag: u8, bytes: &[u8]) -> u64 {
     mix(h)
 }
 
+/// A platform's name, borrowed for the four known platforms.
+pub fn platform_name(p: &vigil_model::Platform) -> std::borrow::Cow<'static, str> {
+    use vigil_model::Platform;
+    match p {
+        Platform::Twitter => "twitter".into(),
+        Platform::Facebook => "facebook".into(),
+        Platform::Vk => "vk".into(),
+        Platform::Telegram => "telegram".into(),
+        Platform::Other(s) => s.clone().into(),
+    }
+}
+
+/// The key of an avatar URL (its first 512 characters): equal URLs, equal keys.
+pub fn avatar_key(url: &str) -> u64 {
+    let end = url.char_indices().nth(512).map_or(url.len(), |(i, _)| i);
+    keyed_hash(b'a', url[..end].as_bytes())
+}
+
 /// A 64-bit finalizer (splitmix64's).
 pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -136,12 +154,15 @@ impl SetSketch {
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
     pub id: String,
-    pub platform: String,
+    /// `Platform::as_str` of the account's platform ([`platform_name`]: no copy for the
+    /// four platforms).
+    pub platform: std::borrow::Cow<'static, str>,
     pub handle: Option<String>,
     pub handle_stem: String,
     pub name_stem: String,
     pub bio: Option<Signature>,
-    pub avatar: Option<String>,
+    /// The avatar URL, hashed ([`avatar_key`]): compared only for equality.
+    pub avatar: Option<u64>,
     /// The avatar's PDQ (256 bits), when ingest hashed a local copy.
     pub avatar_pdq: Option<[u64; 4]>,
     pub created_at: Option<i64>,

@@ -321,7 +321,7 @@ impl ReturningDetector {
 pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account) {
     if p.platform.is_empty() {
         p.id.clone_from(&a.id);
-        p.platform = a.platform.as_str().to_string();
+        p.platform = features::platform_name(&a.platform);
     }
     if p.posts == 0 {
         p.first_seen = a.created_at.unwrap_or(p.first_seen);
@@ -336,7 +336,7 @@ pub fn observe_account(p: &mut Profile, mh: &MinHasher, a: &vigil_model::Account
         .as_deref()
         .map_or(((0, 0), false), features::name_keys_numbered);
     p.bio = a.bio.as_deref().and_then(|b| bio_signature(mh, b));
-    p.avatar = a.avatar_url.as_ref().map(|u| u.chars().take(512).collect());
+    p.avatar = a.avatar_url.as_deref().map(features::avatar_key);
     p.avatar_pdq = a.avatar_pdq.as_deref().and_then(features::parse_pdq);
     p.created_at = a.created_at;
     p.bio_pointers.clear();
@@ -366,7 +366,7 @@ pub fn observe(p: &mut Profile, mh: &MinHasher, obs: &Observation<'_>) {
     let post = obs.post;
     if p.posts == 0 {
         p.id.clone_from(&post.account_id);
-        p.platform = post.platform.as_str().to_string();
+        p.platform = features::platform_name(&post.platform);
         p.first_seen = post.created_at;
     }
     if let Some(a) = obs.account {

@@ -347,8 +347,8 @@ fn keys(p: &Profile, bands: usize) -> Vec<u64> {
                 k.push(mix(band ^ 0x7164_7100_0000_0000));
             }
         }
-    } else if let Some(a) = &p.avatar {
-        k.push(keyed_hash(b'a', a.as_bytes()));
+    } else if let Some(a) = p.avatar {
+        k.push(a);
     }
     for ptr in &p.pointers {
         k.push(keyed_hash(b'p', ptr.as_bytes()));

@@ -180,14 +180,21 @@ fn address(platform: &str, handle: &str) -> u64 {
     h64(&format!("{platform}:{h}").to_lowercase()) & !RESHARE
 }
 
+/// What an account's signals said, kept only for accounts that had any (most have none: a
+/// million accounts' aggregates stay small).
 #[derive(Default)]
-struct Agg {
+struct Evidence {
     /// Best weight per (detector, category) of harm signals on the account or its posts.
     content: HashMap<(String, Category), f64>,
     /// Campaigns and clusters named in participant-level account signals, with their weights.
     campaigns: HashMap<String, f64>,
     clusters: HashMap<String, f64>,
     returning: Option<(f64, String)>,
+}
+
+#[derive(Default)]
+struct Agg {
+    ev: Option<Box<Evidence>>,
     suspended: bool,
     /// Other accounts' own addresses (`telegram:handle`, hashed) this account's posts point
     /// at, with how many posts did, at most [`MAX_POINTED`].
@@ -283,6 +290,7 @@ impl RiskDetector {
                     a.ctx_keep *= 1.0 - w;
                     continue;
                 }
+                let a = a.ev.get_or_insert_with(Default::default);
                 match (s.entity_kind, s.detector.as_str()) {
                     (EntityKind::Account, "campaign") if a.campaigns.len() < 64 => {
                         let id = s.explanation["campaign"].as_str().unwrap_or(&s.source);
@@ -445,6 +453,8 @@ impl Detector for RiskDetector {
         // judgement), not from `facts`, which also names organic bursts.
         for b in &obs.facts.bank_matches {
             let e = self.aggs[me as usize]
+                .ev
+                .get_or_insert_with(Default::default)
                 .content
                 .entry((format!("bank:{}", b.bank), Category::TerroristPropaganda))
                 .or_insert(0.0);
@@ -523,8 +533,10 @@ impl RiskDetector {
         };
         let seedset: HashSet<u32> = seeds.iter().copied().collect();
         let mut risks = Vec::new();
+        let nothing = Evidence::default();
         for i in 0..n {
             let a = &self.aggs[i];
+            let ev = a.ev.as_deref().unwrap_or(&nothing);
             let mut comps = Vec::new();
             let mut best: Option<(f64, Category)> = None;
             let mut note = |c: Category, w: f64| {
@@ -532,7 +544,7 @@ impl RiskDetector {
                     best = Some((w, c));
                 }
             };
-            let mut content: Vec<_> = a.content.iter().collect();
+            let mut content: Vec<_> = ev.content.iter().collect();
             content.sort_by(|x, y| x.0.cmp(y.0));
             for ((det, cat), &w) in content {
                 note(*cat, w);
@@ -542,10 +554,10 @@ impl RiskDetector {
                     detail: serde_json::json!({"category": cat}),
                 });
             }
-            if !a.campaigns.is_empty() {
-                let w = combine(a.campaigns.values());
+            if !ev.campaigns.is_empty() {
+                let w = combine(ev.campaigns.values());
                 note(Category::TerroristPropaganda, w);
-                let mut ids: Vec<_> = a.campaigns.keys().cloned().collect();
+                let mut ids: Vec<_> = ev.campaigns.keys().cloned().collect();
                 ids.sort();
                 ids.truncate(20);
                 comps.push(Component {
@@ -554,10 +566,10 @@ impl RiskDetector {
                     detail: serde_json::json!({"campaigns": ids}),
                 });
             }
-            if !a.clusters.is_empty() {
-                let w = combine(a.clusters.values());
+            if !ev.clusters.is_empty() {
+                let w = combine(ev.clusters.values());
                 note(Category::CoordinatedAmplification, w);
-                let mut ids: Vec<_> = a.clusters.keys().cloned().collect();
+                let mut ids: Vec<_> = ev.clusters.keys().cloned().collect();
                 ids.sort();
                 ids.truncate(20);
                 comps.push(Component {
@@ -566,7 +578,7 @@ impl RiskDetector {
                     detail: serde_json::json!({"clusters": ids}),
                 });
             }
-            if let Some((w, pred)) = &a.returning {
+            if let Some((w, pred)) = &ev.returning {
                 note(Category::BanEvasion, *w);
                 comps.push(Component {
                     component: "returning".into(),
