@@ -125,7 +125,7 @@ pub fn write_graph(
                     x(&e.user_1),
                     x(&e.user_2),
                     e.weight,
-                    x(&e.relations.to_string())
+                    x(&e.relations)
                 )?;
             }
             writeln!(w, "    </edges>\n  </graph>\n</gexf>")?;
@@ -176,7 +176,7 @@ pub fn write_graph(
                     x(&e.user_1),
                     x(&e.user_2),
                     e.weight,
-                    x(&e.relations.to_string())
+                    x(&e.relations)
                 )?;
             }
             writeln!(w, "  </graph>\n</graphml>")?;
@@ -195,7 +195,7 @@ mod tests {
             user_1: "twitter:<x\"&'>\u{1}".into(),
             user_2: "=cmd|' /C calc'!A0".into(),
             weight: 3,
-            relations: serde_json::json!({"co_post": 3}),
+            relations: r#"{"co_post":3}"#.into(),
         }];
         for f in [Format::Gexf, Format::Graphml] {
             let mut b = Vec::new();

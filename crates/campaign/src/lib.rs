@@ -423,17 +423,22 @@ impl CoordinationDetector {
             .strong_edges()
             .into_iter()
             .map(|(a, b, w, kinds)| {
-                let mut rel = serde_json::Map::new();
+                use std::fmt::Write;
+                // The relation names are fixed identifiers: no escaping needed.
+                let mut rel = String::from("{");
                 for (i, r) in coord::RELATIONS.iter().enumerate() {
                     if kinds[i] > 0 {
-                        rel.insert((*r).into(), json!(kinds[i]));
+                        let sep = if rel.len() > 1 { "," } else { "" };
+                        let _ = write!(rel, "{sep}\"{r}\":{}", kinds[i]);
                     }
                 }
+                rel.push('}');
+                rel.shrink_to_fit();
                 EdgeRecord {
                     user_1: a,
                     user_2: b,
                     weight: w as u64,
-                    relations: rel.into(),
+                    relations: rel,
                 }
             })
             .collect();

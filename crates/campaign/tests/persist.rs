@@ -74,4 +74,13 @@ fn edges_are_rebuilt_at_most_every_six_hours_and_moved_out() {
         f.edges_fresh && !f.edges.is_empty(),
         "finish always hands the final graph over"
     );
+    // Each edge's relations are a JSON object of co-occurrence counts that add up to its
+    // weight (the co-post edges of this stream).
+    for e in &f.edges {
+        let rel: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&e.relations).unwrap();
+        assert!(rel.contains_key("co_post"), "{}", e.relations);
+        let sum: u64 = rel.values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(sum, e.weight, "{}", e.relations);
+    }
 }

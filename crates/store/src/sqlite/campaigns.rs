@@ -130,12 +130,7 @@ impl SqliteStore {
                 "INSERT OR REPLACE INTO coordination_edges (user_1, user_2, weight, relations) VALUES (?1,?2,?3,?4)",
             )?;
             for x in edges.unwrap_or_default() {
-                e.execute(params![
-                    x.user_1,
-                    x.user_2,
-                    x.weight as i64,
-                    x.relations.to_string()
-                ])?;
+                e.execute(params![x.user_1, x.user_2, x.weight as i64, x.relations])?;
             }
         }
         tx.commit()?;
@@ -183,8 +178,14 @@ impl SqliteStore {
                 user_1: r.get(0)?,
                 user_2: r.get(1)?,
                 weight: r.get::<_, i64>(2)?.max(0) as u64,
-                relations: serde_json::from_str(&r.get::<_, String>(3)?)
-                    .unwrap_or(serde_json::Value::Null),
+                relations: {
+                    let t: String = r.get(3)?;
+                    if serde_json::from_str::<serde::de::IgnoredAny>(&t).is_ok() {
+                        t
+                    } else {
+                        "null".into()
+                    }
+                },
             };
             if !f(e) {
                 break;
