@@ -109,7 +109,9 @@ pub struct Config {
     pub score: vigil_cases::ScoreConfig,
     /// Posts remembered to catch repeats across inputs (constant memory, 24 bytes each).
     pub dedup_window: usize,
-    /// Pace the merged stream to this many records per second (benchmarks).
+    /// Pace the merged stream to this many records per second (benchmarks): a live stream at
+    /// that rate. A record's latency then counts from its turn in the paced stream, not from
+    /// when its file was read ahead.
     pub rate_limit: Option<f64>,
     /// The detector the second detector stage starts at: it and every detector after it run
     /// on a thread of their own, pipelined behind the first ones. Detectors that share state

@@ -312,7 +312,16 @@ struct Emit<'a> {
 }
 
 impl Emit<'_> {
-    fn push(&mut self, item: Item) {
+    fn push(&mut self, mut item: Item) {
+        if let Some((rate, t0)) = self.rate {
+            // A paced run stands for a live stream delivering records at `rate`: a record
+            // arrives at its turn, not when a reader read it ahead of that (file readers fill
+            // their queues long before the pace lets the records through).
+            let due = t0 + std::time::Duration::from_secs_f64(self.seq as f64 / rate);
+            if due > item.read_at {
+                item.read_at = due;
+            }
+        }
         self.chunk.items.push(item);
         self.seq += 1;
         if let Some((rate, t0)) = self.rate {

@@ -241,8 +241,11 @@ pub fn run(a: Args) -> Result<Outcome> {
         // 5. Latency at half of peak (records/s), rate-limited at the merge.
         let db = fresh_db(&a.scratch, "latency.db")?;
         let mut store = SqliteStore::open(&db)?;
+        // As a live stream runs: paced arrivals, and each batch committed as soon as it is
+        // assembled (the HTTP ingest endpoint's commit group is zero too).
         let cfg = Config {
             rate_limit: Some(records_per_s * 0.5),
+            commit_group: Duration::ZERO,
             ..base.clone()
         };
         let s4 = vigil_engine::run(&cfg, sources(&a.world)?, detectors(a.probes), &mut store)?;
