@@ -224,7 +224,8 @@ pub struct Summary {
     pub commits: u64,
     pub detectors: Vec<String>,
     pub elapsed_ms: u64,
-    /// Read-to-commit latency per post (bucket bounds, µs).
+    /// Read-to-commit latency per post (bucket bounds, µs); in a paced run (`rate_limit`) from
+    /// the record's turn in the paced stream.
     pub latency_p50_us: Option<f64>,
     pub latency_p99_us: Option<f64>,
     /// The run was stopped before its inputs ended; its checkpoint stays open.

@@ -536,3 +536,29 @@ impl ReturningDetector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_are_found_by_id_even_when_two_ids_share_a_hash() {
+        let mut ps = Profiles::default();
+        let a = ps.row_of("twitter:1");
+        let b = ps.row_of("vk:1");
+        assert_eq!((a, b), (0, 1));
+        assert_eq!(ps.row_of("twitter:1"), a);
+        assert_eq!(ps.get("vk:1").map(|p| p.id.as_str()), Some("vk:1"));
+        assert!(ps.get("vk:2").is_none());
+        // Force "x" to collide with "twitter:1"'s row.
+        ps.by_hash.insert(vigil_model::fasthash::hash64(b"x"), a);
+        assert_eq!(ps.find("x"), None);
+        let x = ps.row_of("x");
+        assert_eq!(x, 2);
+        assert_eq!(ps.find("x"), Some(2));
+        assert_eq!(ps.row(x).id, "x");
+        assert_eq!(ps.find("twitter:1"), Some(a));
+        assert_eq!(ps.len(), 3);
+        assert_eq!(ps.iter().count(), 3);
+    }
+}
