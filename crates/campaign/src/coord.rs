@@ -562,7 +562,9 @@ impl CoordGraph {
         self.last_cluster = t;
         self.posts_since_cluster = 0;
         let min = self.cfg.min_edge_weight;
-        let mut nodes: FastMap<u32, u32> = FastMap::default();
+        // Account number -> Louvain node (u32::MAX: not in a strong edge). Account numbers are
+        // dense (`names`), so a vector, not a hash map.
+        let mut nodes: Vec<u32> = vec![u32::MAX; self.names.len()];
         let mut order: Vec<u32> = Vec::new();
         let mut strong: Vec<(&(u32, u32), &Edge)> =
             self.edges.iter().filter(|(_, e)| e.n >= min).collect();
@@ -570,12 +572,12 @@ impl CoordGraph {
         let mut es = Vec::with_capacity(strong.len());
         for (k, e) in &strong {
             for a in [k.0, k.1] {
-                if let std::collections::hash_map::Entry::Vacant(v) = nodes.entry(a) {
-                    v.insert(order.len() as u32);
+                if nodes[a as usize] == u32::MAX {
+                    nodes[a as usize] = order.len() as u32;
                     order.push(a);
                 }
             }
-            es.push((nodes[&k.0], nodes[&k.1], e.n as f64));
+            es.push((nodes[k.0 as usize], nodes[k.1 as usize], e.n as f64));
         }
         let labels = louvain(order.len(), &es);
         let k = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
@@ -585,11 +587,8 @@ impl CoordGraph {
         }
         // Internal edge statistics per community.
         let mut internal: Vec<(u64, u64, [u64; NREL])> = vec![(0, 0, [0; NREL]); k];
-        for (key, e) in &strong {
-            let (a, b) = (
-                labels[nodes[&key.0] as usize],
-                labels[nodes[&key.1] as usize],
-            );
+        for ((_, e), &(x, y, _)) in strong.iter().zip(&es) {
+            let (a, b) = (labels[x as usize], labels[y as usize]);
             if a == b {
                 let s = &mut internal[a as usize];
                 s.0 += 1;

@@ -2,8 +2,6 @@
 //! local moving by modularity gain, then aggregation, repeated until nothing moves.
 //! Deterministic: nodes are visited in index order and ties keep the lower community.
 
-use std::collections::HashMap;
-
 /// Communities of `n` nodes given undirected weighted edges (u, v, w), u != v.
 /// Returns a community label per node (labels are 0..k, ordered by smallest member).
 pub fn louvain(n: usize, edges: &[(u32, u32, f64)]) -> Vec<u32> {
@@ -80,22 +78,18 @@ pub fn louvain(n: usize, edges: &[(u32, u32, f64)]) -> Vec<u32> {
                 break;
             }
         }
-        // Renumber communities.
-        let mut remap: HashMap<u32, u32> = HashMap::new();
-        for c in comm.iter_mut() {
-            let next = remap.len() as u32;
-            *c = *remap.entry(*c).or_insert(next);
-        }
+        // Renumber communities in order of first appearance (labels are < m: a vector).
+        let k = renumber(&mut comm, m);
         for l in labels.iter_mut() {
             *l = comm[*l as usize];
         }
         if !moved_any {
             break;
         }
-        // Aggregate.
-        let k = remap.len();
-        let mut agg: Vec<HashMap<u32, f64>> = vec![HashMap::new(); k];
+        // Aggregate: the edges between communities, gathered in visiting order and stably
+        // sorted, so each pair's weights are summed in the same order as they were met.
         let mut aself = vec![0f64; k];
+        let mut between: Vec<(u32, u32, f64)> = Vec::new();
         for i in 0..m {
             let ci = comm[i];
             aself[ci as usize] += selfw[i];
@@ -105,30 +99,43 @@ pub fn louvain(n: usize, edges: &[(u32, u32, f64)]) -> Vec<u32> {
                     // Each internal edge is seen from both ends.
                     aself[ci as usize] += w / 2.0;
                 } else {
-                    *agg[ci as usize].entry(cj).or_insert(0.0) += w;
+                    between.push((ci, cj, w));
                 }
             }
         }
-        adj = agg
-            .into_iter()
-            .map(|h| {
-                let mut v: Vec<(u32, f64)> = h.into_iter().collect();
-                v.sort_unstable_by_key(|e| e.0);
-                v
-            })
-            .collect();
+        between.sort_by_key(|e| (e.0, e.1));
+        let mut next: Vec<Vec<(u32, f64)>> = vec![Vec::new(); k];
+        for (ci, cj, w) in between {
+            let row = &mut next[ci as usize];
+            match row.last_mut() {
+                Some(last) if last.0 == cj => last.1 += w,
+                _ => row.push((cj, 0.0 + w)),
+            }
+        }
+        adj = next;
         selfw = aself;
         if k == m {
             break;
         }
     }
     // Canonical labels: ordered by smallest member.
-    let mut remap: HashMap<u32, u32> = HashMap::new();
-    for l in labels.iter_mut() {
-        let next = remap.len() as u32;
-        *l = *remap.entry(*l).or_insert(next);
-    }
+    renumber(&mut labels, n);
     labels
+}
+
+/// Renumber labels (each < `bound`) 0.. in order of first appearance; returns how many.
+fn renumber(labels: &mut [u32], bound: usize) -> usize {
+    let mut remap = vec![u32::MAX; bound];
+    let mut k = 0u32;
+    for l in labels.iter_mut() {
+        let r = &mut remap[*l as usize];
+        if *r == u32::MAX {
+            *r = k;
+            k += 1;
+        }
+        *l = *r;
+    }
+    k as usize
 }
 
 #[cfg(test)]
