@@ -142,7 +142,7 @@ end
         ),
     )
     .unwrap();
-    let mut wrk = std::process::Command::new("wrk")
+    let wrk = std::process::Command::new("wrk")
         .args([
             "-t1",
             "-c8",
