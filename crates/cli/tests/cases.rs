@@ -4,18 +4,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use vigil_cases::{CaseQuery, Config, DecisionRequest, Service};
 use vigil_model::{Account, Category, EntityKind, Platform, Post, Record, Signal};
 use vigil_store::{Sourced, SqliteStore, Store};
 
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run vigil")
-}
+mod common;
+use common::vigil;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

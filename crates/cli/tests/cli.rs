@@ -5,20 +5,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::vigil;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn fixture(rel: &str) -> String {
     root().join("fixtures").join(rel).display().to_string()
-}
-
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run vigil")
 }
 
 fn vigil_stdin(args: &[&str], dir: &Path, input: &[u8]) -> Output {

@@ -4,27 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use vigil_store::{SqliteStore, Store};
 
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("VIGIL_DB")
-        .output()
-        .expect("run vigil")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "vigil failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod common;
+use common::{ok, vigil};
 
 /// `../shared/reference`, or None when VIGIL_SKIP_SHARED=1 says to skip; fails loudly otherwise.
 fn shared_reference() -> Option<PathBuf> {

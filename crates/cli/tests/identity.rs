@@ -1,26 +1,8 @@
 //! End-to-end tests of `vigil identity`, `vigil account` and `vigil export accounts` on a small
 //! simulated world.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run vigil")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod common;
+use common::{ok, vigil};
 
 #[test]
 fn identity_links_scores_and_exports_a_world() {

@@ -4,27 +4,10 @@
 //! `vigil identity` replay compares avatars as ingest did.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output};
 use vigil_store::{SqliteStore, Store};
 
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run vigil")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod common;
+use common::{ok, vigil};
 
 #[test]
 fn declared_cross_platform_identities_are_linked_and_funnels_are_not() {

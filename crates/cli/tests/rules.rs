@@ -5,20 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use vigil_store::Store;
 
+mod common;
+use common::vigil;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn starter() -> String {
     root().join("rules/starter.toml").display().to_string()
-}
-
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run vigil")
 }
 
 fn stderr(o: &Output) -> String {

@@ -1162,6 +1162,23 @@ fn account_of<'a>(map: &'a AccountMap, id: &str) -> Option<&'a Arc<Account>> {
         .filter(|a| a.id == id)
 }
 
+/// The optional account fields a record carries or lacks, one list for merging and for
+/// telling that a record adds nothing: `$m!(field, ...)`.
+macro_rules! merged_fields {
+    ($m:ident) => {
+        $m!(
+            handle,
+            display_name,
+            bio,
+            created_at,
+            followers,
+            following,
+            avatar_url,
+            avatar_pdq
+        )
+    };
+}
+
 /// Merge an account record into what the stream has said about the account so far, as the
 /// store does: a field a record carries replaces the old one; a field it lacks keeps it.
 /// Returns false when the record changes nothing (every field it carries already holds that
@@ -1185,16 +1202,7 @@ fn merge_account(map: &mut AccountMap, a: &Account) -> bool {
             macro_rules! take {
                 ($($f:ident),*) => {$( if a.$f.is_some() { old.$f = a.$f.clone(); } )*};
             }
-            take!(
-                handle,
-                display_name,
-                bio,
-                created_at,
-                followers,
-                following,
-                avatar_url,
-                avatar_pdq
-            );
+            merged_fields!(take);
             if a.status != vigil_model::AccountStatus::default() {
                 old.status = a.status;
             }
@@ -1208,14 +1216,6 @@ fn adds_nothing(old: &Account, a: &Account) -> bool {
     macro_rules! same {
         ($($f:ident),*) => { true $( && (a.$f.is_none() || a.$f == old.$f) )* };
     }
-    same!(
-        handle,
-        display_name,
-        bio,
-        created_at,
-        followers,
-        following,
-        avatar_url,
-        avatar_pdq
-    ) && (a.status == vigil_model::AccountStatus::default() || a.status == old.status)
+    merged_fields!(same)
+        && (a.status == vigil_model::AccountStatus::default() || a.status == old.status)
 }
